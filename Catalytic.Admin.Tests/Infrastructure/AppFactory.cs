@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Catalytic.Admin.Data;
+using Catalytic.Admin.Scim;
+using Catalytic.Admin.Sso;
+using Catalytic.Admin.Teams;
+using Catalytic.Admin.Users;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Catalytic.Admin.Tests.Infrastructure;
+
+/// <summary>
+/// The real app in process, on a fresh SQLite file of its own, with a clock the test controls.
+/// Create one per test class (IClassFixture) or per test; nothing is shared between factories.
+/// </summary>
+public partial class AppFactory : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "correct-horse-battery";
+
+    private readonly string folder = Directory.CreateTempSubdirectory("catalytic-tests-").FullName;
+    private readonly Dictionary<string, string?> settings = new(StringComparer.OrdinalIgnoreCase);
+
+    public TestClock Clock { get; } = new();
+
+    public string DatabasePath => Path.Combine(folder, "admin.db");
+
+    /// <summary>Extra configuration, set before the first request or service lookup.</summary>
+    public AppFactory WithSetting(string key, string? value)
+    {
+        settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Catalytic:Database:Provider", "Sqlite");
+        builder.UseSetting("Catalytic:Database:ConnectionString", $"Data Source={DatabasePath}");
+        builder.UseSetting("Catalytic:PublicBaseUrl", "");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public async Task<AdminDbContext> DbAsync() => await Get<IDbContextFactory<AdminDbContext>>().CreateDbContextAsync();
+
+    /// <summary>A team with a local admin named "admin" + slug, through the same service as /setup.</summary>
+    public async Task<TestTeam> CreateTeamAsync(string slug = "acme")
+    {
+        var adminName = "admin" + slug.Replace("-", "", StringComparison.Ordinal);
+        var (team, errors) = await Get<TeamService>().CreateAsync(new TeamSetup(slug, $"Team {slug}", adminName, AdminPassword), onlyIfNoTeam: false);
+        Assert.True(team is not null, string.Join("; ", errors.Values));
+        return new TestTeam(team.Id, team.Slug, adminName);
+    }
+
+    /// <summary>
+    /// Marks the team's SSO as verified without an identity provider, for tests about SCIM rather than SSO,
+    /// then turns SCIM on through the token service and returns the first token.
+    /// </summary>
+    public async Task<string> EnableScimAsync(TestTeam team)
+    {
+        await using (var db = await DbAsync())
+        {
+            if (!await db.SsoConnections.AnyAsync(c => c.TeamId == team.Id))
+            {
+                db.SsoConnections.Add(new SsoConnection
+                {
+                    TeamId = team.Id,
+                    Issuer = "https://idp.example.test",
+                    ClientId = "catalytic",
+                    VerifiedAt = Clock.GetUtcNow().UtcDateTime,
+                    UpdatedAt = Clock.GetUtcNow().UtcDateTime,
+                });
+                await db.SaveChangesAsync();
+            }
+        }
+
+        var (token, error) = await Get<ScimTokenService>().EnableAsync(team.Id);
+        Assert.Null(error);
+        return token ?? (await Get<ScimTokenService>().RevealCurrentAsync(team.Id))!;
+    }
+
+    /// <summary>An HTTP client for the team's SCIM endpoint, with the bearer token set.</summary>
+    public HttpClient CreateScimClient(TestTeam team, string token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.BaseAddress = new Uri(client.BaseAddress!, $"/scim/v2/{team.Slug}/");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A browser-like client signed in through the real local sign-in form.</summary>
+    public async Task<HttpClient> SignInAsync(TestTeam team, string? userName = null, string password = AdminPassword)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var response = await PostLoginAsync(client, team.Slug, userName ?? team.AdminUserName, password);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return client;
+    }
+
+    public static async Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string teamSlug, string userName, string password)
+    {
+        var page = await client.GetStringAsync($"/login?team={teamSlug}");
+        return await client.PostAsync($"/login?team={teamSlug}", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = AntiforgeryToken(page),
+            ["Input.Team"] = teamSlug,
+            ["Input.UserName"] = userName,
+            ["Input.Password"] = password,
+        }));
+    }
+
+    /// <summary>The antiforgery token of the first form on a server-rendered page.</summary>
+    public static string AntiforgeryToken(string html)
+    {
+        var match = AntiforgeryPattern().Match(html);
+        Assert.True(match.Success, "The page has no antiforgery token.");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open on a slow shutdown; the OS temp folder is cleaned anyway.
+        }
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryPattern();
+}
+
+public sealed record TestTeam(Guid Id, string Slug, string AdminUserName);

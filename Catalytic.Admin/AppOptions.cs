@@ -1,0 +1,42 @@
+namespace Catalytic.Admin;
+
+/// <summary>The <c>Catalytic</c> section of appsettings.json.</summary>
+public sealed class AppOptions
+{
+    public const string Section = "Catalytic";
+
+    /// <summary>
+    /// The address people and IdPs reach the app at, e.g. https://admin.example.com (behind a reverse proxy,
+    /// the proxy's address). Empty: taken from the incoming request.
+    /// </summary>
+    public string PublicBaseUrl { get; set; } = "";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    public ScimOptions Scim { get; set; } = new();
+
+    public ActivityOptions Activity { get; set; } = new();
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>Sqlite (default, one file) or Postgres.</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    public string ConnectionString { get; set; } = "Data Source=data/catalytic-admin.db";
+}
+
+public sealed class ScimOptions
+{
+    /// <summary>Request bodies above this size get 413 with a SCIM error.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The largest page a list request returns, whatever <c>count</c> asks.</summary>
+    public int MaxPageSize { get; set; } = 1000;
+}
+
+public sealed class ActivityOptions
+{
+    /// <summary>Provisioning activity older than this is pruned in the background.</summary>
+    public int RetentionDays { get; set; } = 90;
+}

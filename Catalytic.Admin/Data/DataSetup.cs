@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Catalytic.Admin.Data;
+
+public static class DataSetup
+{
+    public static IServiceCollection AddAdminData(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.Database ?? new DatabaseOptions();
+        services.AddDbContextFactory<AdminDbContext>(db =>
+        {
+            if (IsPostgres(options))
+            {
+                db.UseNpgsql(options.ConnectionString);
+            }
+            else
+            {
+                db.UseSqlite(PrepareSqlite(options.ConnectionString));
+            }
+        });
+
+        // Keys in the database: the encrypted SCIM tokens and OIDC secrets stay readable after a restart
+        // and on every instance.
+        services.AddDataProtection()
+            .SetApplicationName("Catalytic.Admin")
+            .PersistKeysToDbContext<AdminDbContext>();
+        return services;
+    }
+
+    /// <summary>Applies migrations; on SQLite also switches the file to WAL so readers never block the writer.</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<AdminDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+
+        await db.Database.MigrateAsync(ct);
+    }
+
+    public static bool IsPostgres(DatabaseOptions options) =>
+        options.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || options.Provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Makes sure the database file's folder exists, so a fresh machine needs no set-up.</summary>
+    private static string PrepareSqlite(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (!string.IsNullOrEmpty(builder.DataSource) && builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Threading.Channels;
+using Catalytic.Admin.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Catalytic.Admin.Provisioning;
+
+/// <summary>
+/// Records SCIM requests off the request path: <see cref="Record"/> only queues; a background writer saves
+/// in batches, drains the queue on a clean shutdown, and prunes events past the retention period.
+/// </summary>
+public sealed class ProvisioningLog(
+    IDbContextFactory<AdminDbContext> dbFactory,
+    IOptions<AppOptions> options,
+    TimeProvider clock,
+    ILogger<ProvisioningLog> logger) : BackgroundService
+{
+    private const int BatchSize = 500;
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
+    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Raised after events are saved, with the teams they belong to; pages refresh on it.</summary>
+    public event Action<IReadOnlyCollection<Guid>>? Recorded;
+
+    public void Record(ProvisioningEvent e) => queue.Writer.TryWrite(e);
+
+    /// <summary>Waits until everything queued so far is saved (tests, benchmark, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        while (queue.Reader.Count > 0 || Volatile.Read(ref writing) > 0)
+        {
+            await Task.Delay(10, ct);
+        }
+    }
+
+    public async Task<IReadOnlyList<ProvisioningEvent>> ListAsync(Guid teamId, ActivityQuery query, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var events = db.ProvisioningEvents.AsNoTracking().Where(e => e.TeamId == teamId);
+        if (query.Succeeded is { } succeeded)
+        {
+            events = succeeded ? events.Where(e => e.Status < 400) : events.Where(e => e.Status >= 400);
+        }
+
+        if (!string.IsNullOrEmpty(query.Operation))
+        {
+            events = events.Where(e => e.Operation == query.Operation);
+        }
+
+        if (query.UserId is { } userId)
+        {
+            events = events.Where(e => e.UserId == userId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.UserName))
+        {
+            var name = query.UserName.Trim();
+            events = events.Where(e => e.UserName != null && e.UserName.Contains(name));
+        }
+
+        return await events.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Skip(query.Skip).Take(query.Take).ToListAsync(ct);
+    }
+
+    private int writing;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var nextPrune = clock.GetUtcNow();
+        var batch = new List<ProvisioningEvent>(BatchSize);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await DrainAsync(batch, CancellationToken.None);
+                if (clock.GetUtcNow() >= nextPrune)
+                {
+                    await PruneAsync(stoppingToken);
+                    nextPrune = clock.GetUtcNow() + PruneInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Whatever was queued before shutdown is still saved.
+        await DrainAsync(new List<ProvisioningEvent>(BatchSize), CancellationToken.None);
+    }
+
+    private async Task DrainAsync(List<ProvisioningEvent> batch, CancellationToken ct)
+    {
+        Interlocked.Increment(ref writing);
+        try
+        {
+            while (queue.Reader.TryRead(out var e))
+            {
+                batch.Add(e);
+                if (batch.Count >= BatchSize)
+                {
+                    await SaveAsync(batch, ct);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await SaveAsync(batch, ct);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref writing);
+        }
+    }
+
+    private async Task SaveAsync(List<ProvisioningEvent> batch, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.ProvisioningEvents.AddRange(batch);
+            await db.SaveChangesAsync(ct);
+            var teams = batch.Select(e => e.TeamId).Distinct().ToArray();
+            Recorded?.Invoke(teams);
+        }
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException)
+        {
+            // An event for a team deleted meanwhile must not stop the log.
+            logger.LogWarning(e, "Could not save {Count} provisioning events", batch.Count);
+        }
+        finally
+        {
+            batch.Clear();
+        }
+    }
+
+    private async Task PruneAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-Math.Max(1, options.Value.Activity.RetentionDays));
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var removed = await db.ProvisioningEvents.Where(e => e.At < cutoff).ExecuteDeleteAsync(ct);
+        if (removed > 0)
+        {
+            logger.LogInformation("Pruned {Count} provisioning events older than {Cutoff:u}", removed, cutoff);
+        }
+    }
+}
+
+public sealed record ActivityQuery
+{
+    public bool? Succeeded { get; init; }
+
+    public string? Operation { get; init; }
+
+    public Guid? UserId { get; init; }
+
+    public string? UserName { get; init; }
+
+    public int Skip { get; init; }
+
+    public int Take { get; init; } = 50;
+}

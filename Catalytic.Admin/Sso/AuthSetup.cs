@@ -1,0 +1,112 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Catalytic.Admin.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+
+namespace Catalytic.Admin.Sso;
+
+/// <summary>Cookie sessions, the per-team OIDC schemes, the admin policy and sign-in throttling.</summary>
+public static class AuthSetup
+{
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    public const string AdminPolicy = "TeamAdmin";
+    public const string TeamIdClaim = "catalytic:team";
+    public const string TeamSlugClaim = "catalytic:team_slug";
+    public const string MethodClaim = "catalytic:method";
+    public const string SsoMethod = "sso";
+    public const string PasswordMethod = "password";
+    public const string AdminRole = "admin";
+    public const string SignInRateLimit = "sign-in";
+
+    public static IServiceCollection AddAppAuthentication(this IServiceCollection services)
+    {
+        services.AddSingleton<IAuthenticationSchemeProvider, TeamOidcSchemeProvider>();
+        services.AddSingleton<TeamOidcEvents>();
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<OpenIdConnectOptions>, TeamOidcOptionsSetup>();
+
+        services.AddAuthentication(CookieScheme)
+            .AddCookie(CookieScheme, options =>
+            {
+                options.LoginPath = "/login";
+                options.LogoutPath = "/logout";
+                options.AccessDeniedPath = "/access-denied";
+                options.Cookie.Name = "catalytic.session";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = TimeSpan.FromHours(12);
+                options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = ValidateSessionAsync;
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(AdminRole).RequireClaim(TeamIdClaim));
+        services.AddCascadingAuthenticationState();
+
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetTokenBucketLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = 10,
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(6),
+                    QueueLimit = 0,
+                }));
+        });
+        return services;
+    }
+
+    public static ClaimsPrincipal CreatePrincipal(User user, string teamSlug, string method)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, user.Id.ToString()),
+            new(ClaimTypes.Name, user.UserName),
+            new(TeamIdClaim, user.TeamId.ToString()),
+            new(TeamSlugClaim, teamSlug),
+            new(MethodClaim, method),
+        };
+        if (user.IsAdmin)
+        {
+            claims.Add(new Claim(ClaimTypes.Role, AdminRole));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieScheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    public static Guid? TeamId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(TeamIdClaim), out var id) ? id : null;
+
+    public static Guid? UserId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+
+    /// <summary>
+    /// A session lasts only while its account is active and its role unchanged: a deactivated, deleted or
+    /// demoted user loses access on the next request.
+    /// </summary>
+    public static async Task<bool> IsSessionStillValidAsync(ClaimsPrincipal principal, UserDirectory users, CancellationToken ct = default)
+    {
+        if (principal.TeamId() is not { } teamId || principal.UserId() is not { } userId)
+        {
+            return false;
+        }
+
+        var user = await users.FindAsync(teamId, userId, ct);
+        return user is { Active: true } && user.IsAdmin == principal.IsInRole(AdminRole);
+    }
+
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserDirectory>();
+        if (context.Principal is null || !await IsSessionStillValidAsync(context.Principal, users, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieScheme);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using Catalytic.Admin.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+
+namespace Catalytic.Admin.Sso;
+
+public sealed record SsoConnectionInput
+{
+    public string Issuer { get; init; } = "";
+
+    public string ClientId { get; init; } = "";
+
+    /// <summary>Empty keeps the secret already saved.</summary>
+    public string? ClientSecret { get; init; }
+
+    public string Scopes { get; init; } = SsoDefaults.Scopes;
+
+    public string UniqueIdClaim { get; init; } = SsoDefaults.UniqueIdClaim;
+}
+
+/// <summary>What pages may see of a connection: never the secret, only whether one is saved.</summary>
+public sealed record SsoConnectionView(
+    string Issuer,
+    string ClientId,
+    bool HasClientSecret,
+    string Scopes,
+    string UniqueIdClaim,
+    DateTime? VerifiedAt,
+    DateTime? LastTestSignInAt,
+    string? LastTestSignInSubject)
+{
+    public bool IsConfigured => VerifiedAt is not null;
+}
+
+/// <summary>Everything the OIDC handler needs for one team, with the secret decrypted.</summary>
+public sealed record SsoRuntimeConnection(Guid TeamId, string TeamSlug, string Issuer, string ClientId, string? ClientSecret, string[] Scopes, string UniqueIdClaim, int Version);
+
+public sealed class SsoConnectionService(
+    IDbContextFactory<AdminDbContext> dbFactory,
+    IDataProtectionProvider dataProtection,
+    DiscoveryVerifier verifier,
+    TimeProvider clock)
+{
+    private readonly IDataProtector protector = dataProtection.CreateProtector("Catalytic.Admin.OidcClientSecret.v1");
+
+    public async Task<SsoConnectionView?> GetAsync(Guid teamId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var c = await db.SsoConnections.AsNoTracking().FirstOrDefaultAsync(x => x.TeamId == teamId, ct);
+        return c is null ? null : new SsoConnectionView(c.Issuer, c.ClientId, c.ProtectedClientSecret is not null, c.Scopes, c.UniqueIdClaim, c.VerifiedAt, c.LastTestSignInAt, c.LastTestSignInSubject);
+    }
+
+    /// <summary>
+    /// Validates the input, verifies the issuer's discovery document, then saves. On any failure nothing is
+    /// saved and the errors are returned by field.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> SaveAsync(Guid teamId, SsoConnectionInput input, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string>();
+        var issuer = input.Issuer?.Trim() ?? "";
+        var clientId = input.ClientId?.Trim() ?? "";
+        var claim = string.IsNullOrWhiteSpace(input.UniqueIdClaim) ? SsoDefaults.UniqueIdClaim : input.UniqueIdClaim.Trim();
+        var scopes = NormalizeScopes(input.Scopes);
+
+        if (DiscoveryVerifier.ValidateIssuerUrl(issuer) is { } issuerError)
+        {
+            errors["issuer"] = issuerError;
+        }
+
+        if (clientId.Length == 0)
+        {
+            errors["clientId"] = "Client ID is required: copy it from the application you registered in your identity provider.";
+        }
+        else if (clientId.Length > 512)
+        {
+            errors["clientId"] = "Client ID is too long (at most 512 characters).";
+        }
+
+        if (!scopes.Split(' ').Contains("openid"))
+        {
+            errors["scopes"] = "Scopes must include 'openid'.";
+        }
+
+        if (claim.Length > 128 || claim.Any(char.IsWhiteSpace))
+        {
+            errors["uniqueIdClaim"] = "The unique identifier claim must be a single claim name, such as preferred_username, email or sub.";
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var existing = await db.SsoConnections.FirstOrDefaultAsync(c => c.TeamId == teamId, ct);
+        if (string.IsNullOrEmpty(input.ClientSecret) && existing?.ProtectedClientSecret is null)
+        {
+            errors["clientSecret"] = "Client secret is required the first time: copy it from your identity provider.";
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        if (await verifier.VerifyAsync(issuer, ct) is { } discoveryError)
+        {
+            return new Dictionary<string, string> { ["issuer"] = discoveryError };
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (existing is null)
+        {
+            existing = new SsoConnection { TeamId = teamId, Issuer = issuer, ClientId = clientId };
+            db.SsoConnections.Add(existing);
+        }
+        else
+        {
+            existing.Version++;
+            if (!string.Equals(existing.Issuer, issuer, StringComparison.Ordinal) || !string.Equals(existing.ClientId, clientId, StringComparison.Ordinal))
+            {
+                // A different provider: the last test sign-in says nothing about it.
+                existing.LastTestSignInAt = null;
+                existing.LastTestSignInSubject = null;
+            }
+        }
+
+        existing.Issuer = issuer;
+        existing.ClientId = clientId;
+        existing.Scopes = scopes;
+        existing.UniqueIdClaim = claim;
+        existing.VerifiedAt = now;
+        existing.UpdatedAt = now;
+        if (!string.IsNullOrEmpty(input.ClientSecret))
+        {
+            existing.ProtectedClientSecret = protector.Protect(input.ClientSecret);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return errors;
+    }
+
+    /// <summary>Removes the connection; SCIM is turned off in the same transaction (members could not sign in).</summary>
+    public async Task RemoveAsync(Guid teamId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.SsoConnections.Where(c => c.TeamId == teamId).ExecuteDeleteAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.ScimSettings.Where(s => s.TeamId == teamId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Enabled, false).SetProperty(x => x.UpdatedAt, now), ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    public async Task RecordTestSignInAsync(Guid teamId, string subject, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var shortened = subject.Length > 256 ? subject[..256] : subject;
+        await db.SsoConnections.Where(c => c.TeamId == teamId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastTestSignInAt, now).SetProperty(c => c.LastTestSignInSubject, shortened), ct);
+    }
+
+    /// <summary>The verified connection of a team, for the OIDC handler. Synchronous: options are built synchronously.</summary>
+    public SsoRuntimeConnection? GetRuntimeConnection(Guid teamId)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var row = db.SsoConnections.AsNoTracking()
+            .Where(c => c.TeamId == teamId && c.VerifiedAt != null)
+            .Join(db.Teams, c => c.TeamId, t => t.Id, (c, t) => new { c, t.Slug })
+            .FirstOrDefault();
+        return row is null ? null : ToRuntime(row.c, row.Slug);
+    }
+
+    public async Task<SsoRuntimeConnection?> GetRuntimeConnectionAsync(string teamSlug, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.SsoConnections.AsNoTracking()
+            .Join(db.Teams, c => c.TeamId, t => t.Id, (c, t) => new { c, t.Slug })
+            .FirstOrDefaultAsync(x => x.Slug == teamSlug && x.c.VerifiedAt != null, ct);
+        return row is null ? null : ToRuntime(row.c, row.Slug);
+    }
+
+    private SsoRuntimeConnection ToRuntime(SsoConnection c, string slug) => new(
+        c.TeamId,
+        slug,
+        c.Issuer,
+        c.ClientId,
+        c.ProtectedClientSecret is null ? null : protector.Unprotect(c.ProtectedClientSecret),
+        c.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        c.UniqueIdClaim,
+        c.Version);
+
+    private static string NormalizeScopes(string? scopes)
+    {
+        var list = (scopes ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        return list.Count == 0 ? SsoDefaults.Scopes : string.Join(' ', list);
+    }
+}

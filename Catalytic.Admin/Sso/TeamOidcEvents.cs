@@ -1,0 +1,77 @@
+using Catalytic.Admin.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+
+namespace Catalytic.Admin.Sso;
+
+/// <summary>
+/// What happens when a team's IdP sends someone back: a test sign-in is recorded, a member is matched to a
+/// provisioned account by the unique-identifier claim, anyone else is turned away with an explanation.
+/// </summary>
+public sealed class TeamOidcEvents(IServiceScopeFactory scopes, ILogger<TeamOidcEvents> logger)
+{
+    public const string TestSignInItem = "catalytic.test-sign-in";
+
+    public OpenIdConnectEvents For(SsoRuntimeConnection connection) => new()
+    {
+        OnTicketReceived = context => OnTicketReceivedAsync(context, connection),
+        OnRemoteFailure = context =>
+        {
+            logger.LogWarning("SSO sign-in for team {Team} failed: {Reason}", connection.TeamSlug, context.Failure?.Message);
+            var isTest = context.Properties?.Items.ContainsKey(TestSignInItem) == true;
+            context.Response.Redirect(isTest
+                ? "/admin/sso?test=failed&reason=" + Uri.EscapeDataString(context.Failure?.Message ?? "unknown error")
+                : $"/login?team={Uri.EscapeDataString(connection.TeamSlug)}&error=sso-failed");
+            context.HandleResponse();
+            return Task.CompletedTask;
+        },
+    };
+
+    private async Task OnTicketReceivedAsync(TicketReceivedContext context, SsoRuntimeConnection connection)
+    {
+        var identifier = context.Principal?.FindFirst(connection.UniqueIdClaim)?.Value;
+        await using var scope = scopes.CreateAsyncScope();
+
+        if (context.Properties?.Items.ContainsKey(TestSignInItem) == true)
+        {
+            // A test proves the round trip; it never replaces the admin's own session.
+            if (identifier is null)
+            {
+                context.Response.Redirect("/admin/sso?test=failed&reason=" + Uri.EscapeDataString(
+                    $"Signed in, but the ID token and user info have no '{connection.UniqueIdClaim}' claim. Pick a claim your provider sends."));
+            }
+            else
+            {
+                await scope.ServiceProvider.GetRequiredService<SsoConnectionService>().RecordTestSignInAsync(connection.TeamId, identifier);
+                context.Response.Redirect("/admin/sso?test=ok");
+            }
+
+            context.HandleResponse();
+            return;
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<UserDirectory>();
+        var user = identifier is null ? null : await users.FindByUserNameAsync(connection.TeamId, identifier);
+        var slug = Uri.EscapeDataString(connection.TeamSlug);
+        if (user is null)
+        {
+            context.Response.Redirect($"/login/not-provisioned?team={slug}");
+            context.HandleResponse();
+            return;
+        }
+
+        if (!user.Active)
+        {
+            context.Response.Redirect($"/login?team={slug}&error=deactivated");
+            context.HandleResponse();
+            return;
+        }
+
+        await users.RecordSignInAsync(user.TeamId, user.Id);
+        context.Principal = AuthSetup.CreatePrincipal(user, connection.TeamSlug, AuthSetup.SsoMethod);
+        if (string.IsNullOrEmpty(context.ReturnUri) || context.ReturnUri == "/")
+        {
+            context.ReturnUri = user.ShowWelcomeTour && user.WelcomeTourCompletedAt is null ? "/?welcome=1" : "/";
+        }
+    }
+}

@@ -1,0 +1,416 @@
+using System.Data.Common;
+using System.Linq.Expressions;
+using Catalytic.Admin.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Catalytic.Admin.Users;
+
+public enum UserSort
+{
+    Created,
+    UserName,
+    Email,
+    DisplayName,
+    GivenName,
+    FamilyName,
+    ExternalId,
+    LastModified,
+}
+
+public sealed record UserPage(int TotalResults, IReadOnlyList<User> Users);
+
+/// <summary>
+/// The team's user directory: the only place that writes users, and so the only place that holds the
+/// rules (alphanumeric userName, case-insensitive uniqueness of userName and email, the stored attributes).
+/// SCIM handlers and admin pages both call it. One DbContext per operation, so it is safe in a Blazor
+/// circuit and in a request alike.
+/// </summary>
+public sealed class UserDirectory(
+    IDbContextFactory<AdminDbContext> dbFactory,
+    UserChangeNotifier notifier,
+    TimeProvider clock)
+{
+    private const int MaxConcurrencyRetries = 3;
+    private static readonly PasswordHasher<User> Hasher = new();
+
+    public async Task<User?> FindAsync(Guid teamId, Guid userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+    }
+
+    public async Task<User?> FindByUserNameAsync(Guid teamId, string userName, CancellationToken ct = default)
+    {
+        var normalized = UserRules.Normalize(userName);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.TeamId == teamId && u.NormalizedUserName == normalized, ct);
+    }
+
+    /// <summary>A page of the team's users matching <paramref name="filter"/>, in a stable order.</summary>
+    public async Task<UserPage> ListAsync(
+        Guid teamId,
+        Expression<Func<User, bool>>? filter,
+        int skip,
+        int take,
+        UserSort sort = UserSort.Created,
+        bool descending = false,
+        CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Users.AsNoTracking().Where(u => u.TeamId == teamId);
+        if (filter is not null)
+        {
+            query = query.Where(filter);
+        }
+
+        var total = await query.CountAsync(ct);
+        if (take <= 0 || skip >= total)
+        {
+            return new UserPage(total, []);
+        }
+
+        var page = await Order(query, sort, descending).Skip(skip).Take(take).ToListAsync(ct);
+        return new UserPage(total, page);
+    }
+
+    public async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, CancellationToken ct = default)
+    {
+        if (Validate(profile) is { } invalid)
+        {
+            return invalid;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await FindConflictAsync(db, teamId, profile, exceptUserId: null, ct) is { } conflict)
+        {
+            return conflict;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
+        Apply(user, profile);
+        if (source == UserSource.Idp)
+        {
+            await ApplyProvisioningDefaultsAsync(db, user, ct);
+        }
+
+        db.Users.Add(user);
+        if (await TrySaveAsync(db, teamId, profile, user.Id, ct) is { } raced)
+        {
+            return raced;
+        }
+
+        notifier.Publish(new UserChange(teamId, user.Id, UserChangeKind.Created));
+        return user;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the user's current profile and saves the result under every rule.
+    /// A write by the IdP marks the account as IdP-managed (this is how an admin-created account is associated).
+    /// </summary>
+    public async Task<UserResult> UpdateAsync(
+        Guid teamId,
+        Guid userId,
+        Func<UserProfile, UserResult<UserProfile>> change,
+        UserSource changedBy,
+        int? expectedVersion = null,
+        CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+            if (user is null)
+            {
+                return NotFound(userId);
+            }
+
+            if (expectedVersion is not null && expectedVersion != user.Version)
+            {
+                return VersionMismatch(user);
+            }
+
+            var changed = change(UserProfile.From(user));
+            if (changed.Error is not null)
+            {
+                return changed.Error;
+            }
+
+            var profile = changed.Value!;
+            if (Validate(profile) is { } invalid)
+            {
+                return invalid;
+            }
+
+            if (await FindConflictAsync(db, teamId, profile, userId, ct) is { } conflict)
+            {
+                return conflict;
+            }
+
+            var wasActive = user.Active;
+            Apply(user, profile);
+            if (changedBy == UserSource.Idp)
+            {
+                user.Source = UserSource.Idp;
+            }
+
+            Touch(user);
+            try
+            {
+                if (await TrySaveAsync(db, teamId, profile, userId, ct) is { } raced)
+                {
+                    return raced;
+                }
+            }
+            catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxConcurrencyRetries)
+            {
+                continue;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return new UserError(UserErrorKind.VersionMismatch, "The user was changed by someone else at the same time; reload it and try again.");
+            }
+
+            var kind = wasActive && !user.Active ? UserChangeKind.Deactivated : UserChangeKind.Updated;
+            notifier.Publish(new UserChange(teamId, userId, kind));
+            return user;
+        }
+    }
+
+    public Task<UserResult> ReplaceAsync(Guid teamId, Guid userId, UserProfile profile, UserSource changedBy, int? expectedVersion = null, CancellationToken ct = default) =>
+        UpdateAsync(teamId, userId, _ => profile, changedBy, expectedVersion, ct);
+
+    public Task<UserResult> SetActiveAsync(Guid teamId, Guid userId, bool active, UserSource changedBy, CancellationToken ct = default) =>
+        UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct);
+
+    public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+        if (user is null)
+        {
+            return NotFound(userId);
+        }
+
+        if (expectedVersion is not null && expectedVersion != user.Version)
+        {
+            return VersionMismatch(user);
+        }
+
+        if (user.IsAdmin && await IsLastAdminAsync(db, user, ct))
+        {
+            return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin and cannot be deleted; make another user an admin first.");
+        }
+
+        db.Users.Remove(user);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return NotFound(userId);
+        }
+
+        notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Deleted));
+        return null;
+    }
+
+    public async Task<UserResult> SetAdminAsync(Guid teamId, Guid userId, bool isAdmin, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+        if (user is null)
+        {
+            return NotFound(userId);
+        }
+
+        if (!isAdmin && user.IsAdmin && await IsLastAdminAsync(db, user, ct))
+        {
+            return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin; make another user an admin first.");
+        }
+
+        user.IsAdmin = isAdmin;
+        Touch(user);
+        await db.SaveChangesAsync(ct);
+        notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Updated));
+        return user;
+    }
+
+    /// <summary>Creates a break-glass admin who signs in with a password (first run, CLI).</summary>
+    public async Task<UserResult> CreateLocalAdminAsync(Guid teamId, string userName, string password, CancellationToken ct = default)
+    {
+        var created = await CreateAsync(teamId, new UserProfile { UserName = userName, DisplayName = userName }, UserSource.Admin, ct);
+        if (created.User is null)
+        {
+            return created;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var user = await db.Users.FirstAsync(u => u.Id == created.User.Id, ct);
+        user.IsAdmin = true;
+        user.PasswordHash = Hasher.HashPassword(user, password);
+        await db.SaveChangesAsync(ct);
+        return user;
+    }
+
+    /// <summary>Checks a local admin's password. Unknown users and users without a password fail alike.</summary>
+    public async Task<User?> VerifyPasswordAsync(Guid teamId, string userName, string password, CancellationToken ct = default)
+    {
+        var user = await FindByUserNameAsync(teamId, userName, ct);
+        if (user?.PasswordHash is null || !user.Active)
+        {
+            // Same work as a real check, so timing does not tell which user names exist.
+            Hasher.VerifyHashedPassword(new User { UserName = "x" }, DummyHash, password);
+            return null;
+        }
+
+        return Hasher.VerifyHashedPassword(user, user.PasswordHash, password) == PasswordVerificationResult.Failed ? null : user;
+    }
+
+    public async Task RecordSignInAsync(Guid teamId, Guid userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Users.Where(u => u.TeamId == teamId && u.Id == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAt, now), ct);
+    }
+
+    private static readonly string DummyHash = Hasher.HashPassword(new User { UserName = "x" }, Guid.NewGuid().ToString());
+
+    private static UserError? Validate(UserProfile profile)
+    {
+        var error = UserRules.ValidateUserName(profile.UserName) is { } u ? (Attribute: "userName", Detail: u)
+            : UserRules.ValidateEmail(profile.Email) is { } e ? ("emails", e)
+            : UserRules.ValidateLength("name.givenName", profile.GivenName, UserRules.NameMaxLength) is { } g ? ("name.givenName", g)
+            : UserRules.ValidateLength("name.familyName", profile.FamilyName, UserRules.NameMaxLength) is { } f ? ("name.familyName", f)
+            : UserRules.ValidateLength("displayName", profile.DisplayName, UserRules.NameMaxLength) is { } d ? ("displayName", d)
+            : UserRules.ValidateLength("phoneNumbers", profile.PrimaryPhone, UserRules.PhoneMaxLength) is { } p ? ("phoneNumbers", p)
+            : UserRules.ValidateLength("externalId", profile.ExternalId, UserRules.ExternalIdMaxLength) is { } x ? ("externalId", x)
+            : default((string Attribute, string Detail)?);
+        return error is { } found ? new UserError(UserErrorKind.InvalidValue, found.Detail, found.Attribute) : null;
+    }
+
+    private static void Apply(User user, UserProfile profile)
+    {
+        user.UserName = profile.UserName.Trim();
+        user.NormalizedUserName = UserRules.Normalize(profile.UserName);
+        user.Email = Blank(profile.Email);
+        user.NormalizedEmail = user.Email is null ? null : UserRules.Normalize(user.Email);
+        user.GivenName = Blank(profile.GivenName);
+        user.FamilyName = Blank(profile.FamilyName);
+        user.DisplayName = Blank(profile.DisplayName);
+        user.PrimaryPhone = Blank(profile.PrimaryPhone);
+        user.ExternalId = Blank(profile.ExternalId);
+        user.Active = profile.Active;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private void Touch(User user)
+    {
+        user.Version++;
+        user.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+    }
+
+    private static async Task ApplyProvisioningDefaultsAsync(AdminDbContext db, User user, CancellationToken ct)
+    {
+        var defaults = await db.ScimSettings.AsNoTracking().FirstOrDefaultAsync(s => s.TeamId == user.TeamId, ct)
+            ?? new Scim.ScimSettings { TeamId = user.TeamId };
+        user.EmailNotifications = defaults.DefaultEmailNotifications;
+        user.WeeklyDigest = defaults.DefaultWeeklyDigest;
+        user.ShowWelcomeTour = defaults.DefaultShowWelcomeTour;
+    }
+
+    private static async Task<UserError?> FindConflictAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid? exceptUserId, CancellationToken ct)
+    {
+        var userName = UserRules.Normalize(profile.UserName);
+        if (await db.Users.AnyAsync(u => u.TeamId == teamId && u.NormalizedUserName == userName && u.Id != exceptUserId, ct))
+        {
+            return UserNameTaken(profile.UserName);
+        }
+
+        if (Blank(profile.Email) is { } email)
+        {
+            var normalizedEmail = UserRules.Normalize(email);
+            if (await db.Users.AnyAsync(u => u.TeamId == teamId && u.NormalizedEmail == normalizedEmail && u.Id != exceptUserId, ct))
+            {
+                return EmailTaken(email);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Saves; when a unique index refuses the write (a racing request won), says which attribute.</summary>
+    private static async Task<UserError?> TrySaveAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid userId, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return null;
+        }
+        catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && IsUniqueViolation(e))
+        {
+            db.ChangeTracker.Clear();
+            return await FindConflictAsync(db, teamId, profile, userId, ct) ?? UserNameTaken(profile.UserName);
+        }
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        DbException => false,
+        _ => false,
+    };
+
+    private static async Task<bool> IsLastAdminAsync(AdminDbContext db, User user, CancellationToken ct) =>
+        !await db.Users.AnyAsync(u => u.TeamId == user.TeamId && u.IsAdmin && u.Active && u.Id != user.Id, ct);
+
+    private static IQueryable<User> Order(IQueryable<User> query, UserSort sort, bool descending) => (sort, descending) switch
+    {
+        (UserSort.UserName, false) => query.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id),
+        (UserSort.UserName, true) => query.OrderByDescending(u => u.NormalizedUserName).ThenByDescending(u => u.Id),
+        (UserSort.Email, false) => query.OrderBy(u => u.NormalizedEmail).ThenBy(u => u.Id),
+        (UserSort.Email, true) => query.OrderByDescending(u => u.NormalizedEmail).ThenByDescending(u => u.Id),
+        (UserSort.DisplayName, false) => query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id),
+        (UserSort.DisplayName, true) => query.OrderByDescending(u => u.DisplayName).ThenByDescending(u => u.Id),
+        (UserSort.GivenName, false) => query.OrderBy(u => u.GivenName).ThenBy(u => u.Id),
+        (UserSort.GivenName, true) => query.OrderByDescending(u => u.GivenName).ThenByDescending(u => u.Id),
+        (UserSort.FamilyName, false) => query.OrderBy(u => u.FamilyName).ThenBy(u => u.Id),
+        (UserSort.FamilyName, true) => query.OrderByDescending(u => u.FamilyName).ThenByDescending(u => u.Id),
+        (UserSort.ExternalId, false) => query.OrderBy(u => u.ExternalId).ThenBy(u => u.Id),
+        (UserSort.ExternalId, true) => query.OrderByDescending(u => u.ExternalId).ThenByDescending(u => u.Id),
+        (UserSort.LastModified, false) => query.OrderBy(u => u.UpdatedAt).ThenBy(u => u.Id),
+        (UserSort.LastModified, true) => query.OrderByDescending(u => u.UpdatedAt).ThenByDescending(u => u.Id),
+        (_, false) => query.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id),
+        (_, true) => query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id),
+    };
+
+    private static UserError NotFound(Guid userId) => new(UserErrorKind.NotFound, $"User '{userId}' does not exist in this team.");
+
+    private static UserError VersionMismatch(User user) =>
+        new(UserErrorKind.VersionMismatch, $"The user was changed since the version you sent; its current version is {user.Version}. Fetch it again and retry.");
+
+    private static UserError UserNameTaken(string userName) => new(
+        UserErrorKind.Uniqueness,
+        $"userName '{userName.Trim()}' already belongs to another account in this team. To link that account, look it up with filter userName eq \"{userName.Trim()}\" and update it, or map a different userName.",
+        "userName");
+
+    private static UserError EmailTaken(string email) => new(
+        UserErrorKind.Uniqueness,
+        $"email '{email.Trim()}' already belongs to another account in this team. Each email can be used by one account only; change the email of one of the two accounts.",
+        "emails");
+}
+
+/// <summary>The outcome of a profile change: the new profile, or why the change cannot be made.</summary>
+public readonly record struct UserResult<T>(T? Value, UserError? Error)
+{
+    public static implicit operator UserResult<T>(T value) => new(value, null);
+
+    public static implicit operator UserResult<T>(UserError error) => new(default, error);
+}
