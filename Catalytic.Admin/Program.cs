@@ -64,6 +64,7 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseStatusCodePagesForPageViewsOnly();
 app.UseRouting();
 app.UseScimActivityRecording();
 app.UseMiddleware<TeamOidcCallbackMiddleware>();

@@ -42,6 +42,9 @@ public partial class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Catalytic:Database:Provider", "Sqlite");
         builder.UseSetting("Catalytic:Database:ConnectionString", $"Data Source={DatabasePath}");
         builder.UseSetting("Catalytic:PublicBaseUrl", "");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Catalytic.Admin.Teams.FirstRunSetup", "Error");
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

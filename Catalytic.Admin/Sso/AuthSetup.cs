@@ -18,7 +18,6 @@ public static class AuthSetup
     public const string SsoMethod = "sso";
     public const string PasswordMethod = "password";
     public const string AdminRole = "admin";
-    public const string SignInRateLimit = "sign-in";
 
     public static IServiceCollection AddAppAuthentication(this IServiceCollection services)
     {
@@ -45,18 +44,29 @@ public static class AuthSetup
             .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(AdminRole).RequireClaim(TeamIdClaim));
         services.AddCascadingAuthenticationState();
 
+        // Slows down guessing of passwords and of the setup code: form posts to /login and /setup,
+        // per client address. Page views are not limited.
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetTokenBucketLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = 10,
-                    TokensPerPeriod = 1,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(6),
-                    QueueLimit = 0,
-                }));
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                HttpMethods.IsPost(context.Request.Method)
+                && (context.Request.Path.StartsWithSegments("/login") || context.Request.Path.StartsWithSegments("/setup"))
+                    ? RateLimitPartition.GetTokenBucketLimiter(
+                        context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        _ => new TokenBucketRateLimiterOptions
+                        {
+                            TokenLimit = 10,
+                            TokensPerPeriod = 1,
+                            ReplenishmentPeriod = TimeSpan.FromSeconds(6),
+                            QueueLimit = 0,
+                        })
+                    : RateLimitPartition.GetNoLimiter("unlimited"));
+            options.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
+                await context.HttpContext.Response.WriteAsync("Too many attempts. Wait a minute, then try again.", ct);
+            };
         });
         return services;
     }
