@@ -9,17 +9,19 @@ public static class DataSetup
     public static IServiceCollection AddAdminData(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.Database ?? new DatabaseOptions();
-        services.AddDbContextFactory<AdminDbContext>(db =>
+        if (IsPostgres(options))
         {
-            if (IsPostgres(options))
-            {
-                db.UseNpgsql(options.ConnectionString);
-            }
-            else
-            {
-                db.UseSqlite(PrepareSqlite(options.ConnectionString));
-            }
-        });
+            services.AddDbContextFactory<PostgresAdminDbContext>(db => db.UseNpgsql(options.ConnectionString));
+            services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
+        }
+        else
+        {
+            services.AddDbContextFactory<SqliteAdminDbContext>(db => db.UseSqlite(PrepareSqlite(options.ConnectionString)));
+            services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
+        }
+
+        // Data Protection's key store asks for the context itself.
+        services.AddScoped<AdminDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext());
 
         // Keys in the database: the encrypted SCIM tokens and OIDC secrets stay readable after a restart
         // and on every instance.
