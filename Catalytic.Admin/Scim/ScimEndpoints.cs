@@ -22,8 +22,31 @@ public static class ScimEndpoints
     {
         var group = app.MapGroup("/scim/v2/{team}").RequireAuthorization(Policy).DisableAntiforgery();
         group.MapScimDiscovery();
+        group.MapScimUsers();
+
+        // Anything else under the team's endpoint (Groups, Bulk, Me, typos) is a SCIM 404, never the app's HTML page.
+        group.Map("/{**path}", NotFound);
         return group;
     }
+
+    public static ScimErrorResult NotFound(HttpContext context)
+    {
+        ProvisioningContext.Get(context)?.Operation = "other";
+        return new ScimErrorResult(
+            StatusCodes.Status404NotFound,
+            null,
+            $"There is no SCIM endpoint at '{ScimRequest.Shorten(context.Request.Path.Value ?? "")}'. This service implements /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas.");
+    }
+
+    /// <summary>A 405 handler for a route that exists but does not take this method, with the methods it does take.</summary>
+    public static Func<HttpContext, ScimErrorResult> MethodNotAllowed(string allowed) => context =>
+    {
+        context.Response.Headers.Allow = allowed;
+        return new ScimErrorResult(
+            StatusCodes.Status405MethodNotAllowed,
+            null,
+            $"{context.Request.Method} is not supported on '{ScimRequest.Shorten(context.Request.Path.Value ?? "")}'; it accepts {allowed}.");
+    };
 
     /// <summary>Records SCIM requests, refused ones included; placed before authentication.</summary>
     public static IApplicationBuilder UseScimActivityRecording(this IApplicationBuilder app) =>
