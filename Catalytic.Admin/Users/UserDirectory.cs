@@ -66,13 +66,15 @@ public sealed class UserDirectory(
             query = query.Where(filter);
         }
 
-        var total = await query.CountAsync(ct);
-        if (take <= 0 || skip >= total)
+        if (take <= 0)
         {
-            return new UserPage(total, []);
+            return new UserPage(await query.CountAsync(ct), []);
         }
 
+        // Page first: a short page that starts at the beginning or holds rows already gives the total,
+        // which saves the count query on the IdPs' usual lookup (userName eq "x": zero or one row).
         var page = await Order(query, sort, descending).Skip(skip).Take(take).ToListAsync(ct);
+        var total = page.Count < take && (page.Count > 0 || skip == 0) ? skip + page.Count : await query.CountAsync(ct);
         return new UserPage(total, page);
     }
 

@@ -22,6 +22,8 @@ public static class UserFilterTranslator
     private static readonly System.Reflection.MethodInfo Contains = typeof(string).GetMethod(nameof(string.Contains), [typeof(string)])!;
     private static readonly System.Reflection.MethodInfo StartsWith = typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string)])!;
     private static readonly System.Reflection.MethodInfo EndsWith = typeof(string).GetMethod(nameof(string.EndsWith), [typeof(string)])!;
+    private static readonly System.Reflection.MethodInfo IndexOf = typeof(string).GetMethod(nameof(string.IndexOf), [typeof(string)])!;
+    private static readonly System.Reflection.MethodInfo Substring = typeof(string).GetMethod(nameof(string.Substring), [typeof(int)])!;
     private static readonly System.Reflection.MethodInfo CompareStrings = typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!;
 
     /// <summary>Throws <see cref="ScimFilterException"/> when a comparison cannot apply (e.g. <c>active gt true</c>).</summary>
@@ -202,6 +204,13 @@ public static class UserFilterTranslator
             CompareOperator.Eq => Expression.Equal(member, parameter),
             CompareOperator.Ne => Expression.NotEqual(member, parameter),
             CompareOperator.Co => Expression.Call(member, Contains, parameter),
+            // LIKE ignores ASCII case on SQLite, which is right for the upper-cased columns but not for externalId.
+            CompareOperator.Sw when column.Match == Match.Exact => Expression.Equal(Expression.Call(member, IndexOf, parameter), Expression.Constant(0)),
+            CompareOperator.Ew when column.Match == Match.Exact => AndAlso(
+                Expression.GreaterThanOrEqual(Expression.Property(member, nameof(string.Length)), Expression.Property(parameter, nameof(string.Length))),
+                Expression.Equal(
+                    Expression.Call(member, Substring, Expression.Subtract(Expression.Property(member, nameof(string.Length)), Expression.Property(parameter, nameof(string.Length)))),
+                    parameter)),
             CompareOperator.Sw => Expression.Call(member, StartsWith, parameter),
             CompareOperator.Ew => Expression.Call(member, EndsWith, parameter),
             _ => Order(Expression.Call(CompareStrings, member, parameter), Expression.Constant(0), op),
