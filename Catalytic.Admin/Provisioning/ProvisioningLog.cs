@@ -18,7 +18,8 @@ public sealed class ProvisioningLog(
     private const int BatchSize = 500;
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
-    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that channel cannot count, and FlushAsync needs the count.
+    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>();
 
     /// <summary>Raised after events are saved, with the teams they belong to; pages refresh on it.</summary>
     public event Action<IReadOnlyCollection<Guid>>? Recorded;
