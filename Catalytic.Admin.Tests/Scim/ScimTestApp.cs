@@ -11,7 +11,7 @@ namespace Catalytic.Admin.Tests.Scim;
 /// One app (one SQLite file) per test class, with a team that has SCIM on. Tests that count or page through
 /// users take a fresh team of their own (<see cref="NewTeamAsync"/>), so no test depends on another.
 /// </summary>
-public sealed class ScimTestApp : IAsyncLifetime
+public class ScimTestApp : IAsyncLifetime
 {
     private int teams;
 
@@ -23,11 +23,21 @@ public sealed class ScimTestApp : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        Configure(App);
         Team = await App.CreateTeamAsync("acme");
         Token = await App.EnableScimAsync(Team);
     }
 
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Settings for the app, applied before it starts.</summary>
+    protected virtual void Configure(AppFactory app)
+    {
+    }
 
     public HttpClient Client() => App.CreateScimClient(Team, Token);
 
