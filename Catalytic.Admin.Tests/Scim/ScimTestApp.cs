@@ -26,6 +26,7 @@ public class ScimTestApp : IAsyncLifetime
         Configure(App);
         Team = await App.CreateTeamAsync("acme");
         Token = await App.EnableScimAsync(Team);
+        await SeedAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -33,6 +34,9 @@ public class ScimTestApp : IAsyncLifetime
         await App.DisposeAsync();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Users every test of the class reads (and none changes).</summary>
+    protected virtual Task SeedAsync() => Task.CompletedTask;
 
     /// <summary>Settings for the app, applied before it starts.</summary>
     protected virtual void Configure(AppFactory app)
