@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Catalytic.Admin.Data;
 
@@ -17,8 +18,14 @@ public static class DataSetup
             }
             else
             {
-                db.UseSqlite(PrepareSqlite(options.ConnectionString));
+                db.UseSqlite(PrepareSqlite(options.ConnectionString)).AddInterceptors(new SqliteBusyTimeout());
             }
+
+            // A unique index refusing a racing create is an expected outcome (the directory turns it into a
+            // 409), not an error to log with a stack trace; failures nobody handles still surface as exceptions.
+            db.ConfigureWarnings(w => w.Log(
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                (RelationalEventId.CommandError, LogLevel.Debug)));
         });
 
         // Keys in the database: the encrypted SCIM tokens and OIDC secrets stay readable after a restart

@@ -85,12 +85,9 @@ public sealed class UserDirectory(
             return invalid;
         }
 
+        // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
+        // then says which one. That saves two queries on every create an IdP makes.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await FindConflictAsync(db, teamId, profile, exceptUserId: null, ct) is { } conflict)
-        {
-            return conflict;
-        }
-
         var now = clock.GetUtcNow().UtcDateTime;
         var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
         Apply(user, profile);
