@@ -240,6 +240,31 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
     }
 
     [Fact]
+    public async Task PostUser_WithInvalidUtf8_Returns400InvalidSyntax()
+    {
+        byte[] body = [.. "{\"userName\":\"ab"u8, 0xFF, 0xFE, .. "\",\"t\u00e9\":1,\""u8, 0xC3, .. "\":2}"u8];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/scim+json");
+
+        var response = await client.PostAsync("Users", content, TestContext.Current.CancellationToken);
+
+        await response.ExpectErrorAsync(HttpStatusCode.BadRequest, "invalidSyntax");
+    }
+
+    [Fact]
+    public async Task PatchUser_WithInvalidUtf8InAValue_Returns400InvalidSyntax()
+    {
+        var user = await client.CreateUserAsync(UniqueName());
+        byte[] body = [.. """{"Operations":[{"op":"replace","path":"displayName","value":"a"""u8, 0xED, 0xA0, 0x80, .. "\"}]}"u8];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/scim+json");
+
+        var response = await client.PatchAsync($"Users/{user.Id()}", content, TestContext.Current.CancellationToken);
+
+        await response.ExpectErrorAsync(HttpStatusCode.BadRequest, "invalidSyntax");
+    }
+
+    [Fact]
     public async Task PostUser_WithDeeplyNestedJson_Returns400InvalidSyntax()
     {
         var body = $$"""{"userName":"{{UniqueName()}}","x":{{new string('[', 200)}}{{new string(']', 200)}}}""";

@@ -63,6 +63,13 @@ public static class ScimRequest
             return (null, new ScimErrorResult(StatusCodes.Status400BadRequest, ScimErrorType.InvalidSyntax, "The request body is empty; send a SCIM resource as a JSON object."));
         }
 
+        // The JSON reader leaves string contents unchecked until they are read; checking here keeps a bad byte
+        // from surfacing later as an exception.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+        {
+            return (null, new ScimErrorResult(StatusCodes.Status400BadRequest, ScimErrorType.InvalidSyntax, "The request body is not valid UTF-8 text."));
+        }
+
         try
         {
             return (JsonDocument.Parse(bytes, DocumentOptions), null);
