@@ -167,6 +167,35 @@ public sealed class ScimPropertyTests(ScimTestApp scim) : IClassFixture<ScimTest
         Assert.Contains(HttpStatusCode.BadRequest, answered);
     }
 
+    [Fact]
+    public async Task RawBytes_PostedAndPatchedOverHttp_NeverAnswer5xx()
+    {
+        var client = scim.Client();
+        var user = await client.CreateUserAsync(UniqueName());
+        var bytes = Gen.OneOf(
+            Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b)),
+            ScimGenerators.PatchBodyGen().Select(b => Encoding.UTF8.GetBytes(b.Json))
+                .SelectMany(json => Gen.Choose(0, Math.Max(0, json.Length - 1)).SelectMany(at => Gen.Choose(128, 255).Select(b =>
+                {
+                    var copy = (byte[])json.Clone();
+                    if (copy.Length > 0)
+                    {
+                        copy[at] = (byte)b;
+                    }
+
+                    return copy;
+                }))));
+
+        foreach (var body in bytes.Sample(150, 30))
+        {
+            foreach (var (method, url) in new[] { (HttpMethod.Post, "Users"), (HttpMethod.Patch, $"Users/{user.Id()}"), (HttpMethod.Put, $"Users/{user.Id()}") })
+            {
+                var response = await client.SendAsync(new HttpRequestMessage(method, url) { Content = new ByteArrayContent(body) }, TestContext.Current.CancellationToken);
+                Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} for {method} of {Convert.ToHexString(body)}");
+            }
+        }
+    }
+
     private static JsonDocument? TryParse(string json)
     {
         try
