@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Catalytic.Admin.Data;
 
@@ -11,12 +12,13 @@ public static class DataSetup
         var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.Database ?? new DatabaseOptions();
         if (IsPostgres(options))
         {
-            services.AddDbContextFactory<PostgresAdminDbContext>(db => db.UseNpgsql(options.ConnectionString));
+            services.AddDbContextFactory<PostgresAdminDbContext>(db => Configure(db).UseNpgsql(options.ConnectionString));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
         }
         else
         {
-            services.AddDbContextFactory<SqliteAdminDbContext>(db => db.UseSqlite(PrepareSqlite(options.ConnectionString)));
+            services.AddDbContextFactory<SqliteAdminDbContext>(db =>
+                Configure(db).UseSqlite(PrepareSqlite(options.ConnectionString)).AddInterceptors(new SqliteBusyTimeout()));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
         }
 
@@ -44,6 +46,13 @@ public static class DataSetup
 
         await db.Database.MigrateAsync(ct);
     }
+
+    // A unique index refusing a racing create is an expected outcome (the directory turns it into a
+    // 409), not an error to log with a stack trace; failures nobody handles still surface as exceptions.
+    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db) =>
+        db.ConfigureWarnings(w => w.Log(
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug)));
 
     public static bool IsPostgres(DatabaseOptions options) =>
         options.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || options.Provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase);
