@@ -532,6 +532,18 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
         Assert.False(await Catalytic.Admin.Sso.AuthSetup.IsSessionStillValidAsync(principal, users, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task DeleteUser_TheTeamsLastAdmin_Returns403AndKeepsTheAccount()
+    {
+        var (team, own) = await scim.NewTeamAsync();
+        var admin = Assert.Single((await own.FilterAsync($"userName eq \"{team.AdminUserName}\"")).Resources());
+
+        var detail = await own.DeleteAsync($"Users/{admin.Id()}").ExpectErrorAsync(HttpStatusCode.Forbidden, null);
+
+        Assert.Contains("last admin", detail, StringComparison.Ordinal);
+        await own.GetAsync($"Users/{admin.Id()}").ExpectAsync(HttpStatusCode.OK);
+    }
+
     // ---- Paging, sorting, projection ------------------------------------------------------------------
 
     [Fact]

@@ -24,10 +24,10 @@ public static class ScimDiscoveryEndpoints
     }
 
     public static Results<ScimJsonResult, ScimErrorResult> GetServiceProviderConfig(HttpContext context, string team, IOptions<AppOptions> options) =>
-        Discovery(context) ?? (Results<ScimJsonResult, ScimErrorResult>)new ScimJsonResult(ServiceProviderConfig(ScimLocation.Base(context, team), options.Value.Scim.MaxPageSize));
+        Discovery(context) is { } refused ? refused : new ScimJsonResult(ServiceProviderConfig(ScimLocation.Base(context, team), options.Value.Scim.MaxPageSize));
 
     public static Results<ScimJsonResult, ScimErrorResult> ListResourceTypes(HttpContext context, string team) =>
-        Discovery(context) ?? (Results<ScimJsonResult, ScimErrorResult>)new ScimJsonResult(ListResponse(UserResourceType(ScimLocation.Base(context, team))));
+        Discovery(context) is { } refused ? refused : new ScimJsonResult(ListResponse(UserResourceType(ScimLocation.Base(context, team))));
 
     public static Results<ScimJsonResult, ScimErrorResult> GetResourceType(HttpContext context, string team, string name)
     {
@@ -42,7 +42,7 @@ public static class ScimDiscoveryEndpoints
     }
 
     public static Results<ScimJsonResult, ScimErrorResult> ListSchemas(HttpContext context, string team) =>
-        Discovery(context) ?? (Results<ScimJsonResult, ScimErrorResult>)new ScimJsonResult(ListResponse(UserSchema(ScimLocation.Base(context, team))));
+        Discovery(context) is { } refused ? refused : new ScimJsonResult(ListResponse(UserSchema(ScimLocation.Base(context, team))));
 
     public static Results<ScimJsonResult, ScimErrorResult> GetSchema(HttpContext context, string team, string urn)
     {
