@@ -9,7 +9,7 @@ namespace Catalytic.Admin.Provisioning;
 /// Records SCIM requests off the request path: <see cref="Record"/> only queues; a background writer saves
 /// in batches, drains the queue on a clean shutdown, and prunes events past the retention period.
 /// </summary>
-public sealed class ProvisioningLog(
+public sealed partial class ProvisioningLog(
     IDbContextFactory<AdminDbContext> dbFactory,
     IOptions<AppOptions> options,
     TimeProvider clock,
@@ -18,7 +18,8 @@ public sealed class ProvisioningLog(
     private const int BatchSize = 500;
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
-    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that channel cannot count its items, and FlushAsync needs the count.
+    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>(new UnboundedChannelOptions { SingleReader = false });
 
     /// <summary>Raised after events are saved, with the teams they belong to; pages refresh on it.</summary>
     public event Action<IReadOnlyCollection<Guid>>? Recorded;
