@@ -42,15 +42,17 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
     {
         var auth = AddAuthorization();
         auth.SetAuthorized(userName);
-        auth.SetClaims(
-            new Claim(ClaimTypes.NameIdentifier, (userId ?? Guid.NewGuid()).ToString()),
-            new Claim(AuthSetup.TeamIdClaim, Team.Id.ToString()),
-            new Claim(AuthSetup.TeamSlugClaim, Team.Slug));
         if (admin)
         {
             auth.SetRoles(AuthSetup.AdminRole);
             auth.SetPolicies(AuthSetup.AdminPolicy);
         }
+
+        // After the roles: setting roles rebuilds the principal without the claims set before.
+        auth.SetClaims(
+            new Claim(ClaimTypes.NameIdentifier, (userId ?? Guid.NewGuid()).ToString()),
+            new Claim(AuthSetup.TeamIdClaim, Team.Id.ToString()),
+            new Claim(AuthSetup.TeamSlugClaim, Team.Slug));
     }
 
     async ValueTask IAsyncDisposable.DisposeAsync()
