@@ -30,12 +30,13 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
 
     protected void SignInAsMember(Guid userId, string userName) => SignIn(userId, userName, admin: false);
 
-    /// <summary>Renders the MudBlazor providers that dialogs, popovers and snackbars need.</summary>
-    protected void RenderMudProviders()
+    /// <summary>Renders the MudBlazor providers that dialogs, popovers and snackbars need; returns the dialogs' one.</summary>
+    protected IRenderedComponent<MudBlazor.MudDialogProvider> RenderMudProviders()
     {
         Render<MudBlazor.MudPopoverProvider>();
-        Render<MudBlazor.MudDialogProvider>();
+        var dialogs = Render<MudBlazor.MudDialogProvider>();
         Render<MudBlazor.MudSnackbarProvider>();
+        return dialogs;
     }
 
     private void SignIn(Guid? userId, string userName, bool admin)

@@ -1,0 +1,34 @@
+using System.Globalization;
+using Catalytic.Admin.Users;
+
+namespace Catalytic.Admin.Components.Shared;
+
+/// <summary>How the admin pages write times and user fields. Times are UTC: the server does not know the browser's zone.</summary>
+public static class Display
+{
+    public static string When(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Ago(DateTime utc, DateTime now)
+    {
+        var span = now - utc;
+        return span.TotalSeconds switch
+        {
+            < 0 => "in " + Span(-span),
+            < 45 => "just now",
+            _ => Span(span) + " ago",
+        };
+    }
+
+    public static string Span(TimeSpan span) => span.TotalMinutes switch
+    {
+        < 1 => $"{Math.Max(1, (int)span.TotalSeconds)} s",
+        < 60 => $"{(int)span.TotalMinutes} min",
+        < 48 * 60 => $"{(int)span.TotalHours} h",
+        _ => $"{(int)span.TotalDays} days",
+    };
+
+    public static string Name(User user) =>
+        user.DisplayName ?? string.Join(' ', new[] { user.GivenName, user.FamilyName }.Where(n => !string.IsNullOrEmpty(n)));
+
+    public static string Source(UserSource source) => source == UserSource.Idp ? "Provisioned by the IdP" : "Created by an admin";
+}
