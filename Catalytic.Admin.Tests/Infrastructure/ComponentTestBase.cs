@@ -16,6 +16,8 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        // MudBlazor registers the system clock; components must see the app's (the test's) clock.
+        Services.AddSingleton<TimeProvider>(App.Clock);
         Services.AddFallbackServiceProvider(App.Services);
     }
 
