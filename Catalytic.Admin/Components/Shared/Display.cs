@@ -19,12 +19,13 @@ public static class Display
         };
     }
 
-    public static string Span(TimeSpan span) => span.TotalMinutes switch
+    /// <summary>Rounded to the nearest unit: a grace period of 2 h read a moment later is still "2 h".</summary>
+    public static string Span(TimeSpan span) => span.TotalSeconds switch
     {
-        < 1 => $"{Math.Max(1, (int)span.TotalSeconds)} s",
-        < 60 => $"{(int)span.TotalMinutes} min",
-        < 48 * 60 => $"{(int)span.TotalHours} h",
-        _ => $"{(int)span.TotalDays} days",
+        < 59.5 => $"{Math.Max(1, Math.Round(span.TotalSeconds))} s",
+        < 59.5 * 60 => $"{Math.Round(span.TotalMinutes)} min",
+        < 47.5 * 3600 => $"{Math.Round(span.TotalHours)} h",
+        _ => $"{Math.Round(span.TotalDays)} days",
     };
 
     public static string Name(User user) =>
