@@ -60,6 +60,39 @@ public sealed class UserDirectorySearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Search_MatchingUserNameEmailAndExternalIdAtOnce_ListsTheUserOnce()
+    {
+        await app.CreateUserAsync(team, "xavier", email: "xavier@example.com", externalId: "xav");
+
+        var page = await Directory.SearchAsync(team.Id, "xav", UserSort.UserName, false, 0, 50, Ct);
+
+        Assert.Equal(1, page.TotalResults);
+        Assert.Equal("xavier", Assert.Single(page.Users).UserName);
+    }
+
+    [Fact]
+    public async Task Search_ByExternalId_FindsAUserWithoutEmail()
+    {
+        var created = await Directory.CreateAsync(team.Id, new UserProfile { UserName = "noemail", ExternalId = "E-1" }, UserSource.Idp, Ct);
+        Assert.True(created.Succeeded);
+
+        var page = await Directory.SearchAsync(team.Id, "E-1", UserSort.UserName, false, 0, 50, Ct);
+
+        Assert.Equal("noemail", Assert.Single(page.Users).UserName);
+    }
+
+    [Fact]
+    public async Task Search_ByExternalIdSharedByTwoAccounts_FindsBoth()
+    {
+        await app.CreateUserAsync(team, "twin1", externalId: "shared");
+        await app.CreateUserAsync(team, "twin2", externalId: "shared");
+
+        var page = await Directory.SearchAsync(team.Id, "shared", UserSort.UserName, true, 0, 50, Ct);
+
+        Assert.Equal(["twin2", "twin1"], page.Users.Select(u => u.UserName));
+    }
+
+    [Fact]
     public async Task Search_DoesNotMatchTheMiddleOfAValue()
     {
         var page = await Directory.SearchAsync(team.Id, "lice", UserSort.UserName, false, 0, 50, Ct);

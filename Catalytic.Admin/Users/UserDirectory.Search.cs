@@ -11,12 +11,15 @@ public sealed partial class UserDirectory
     /// <summary>Longer search text cannot match anything (no stored value is longer), so it is cut here.</summary>
     public const int SearchMaxLength = 256;
 
+    // externalId is not unique; an exact value shared by more accounts than this is not a search anyone means.
+    private const int MaxExternalIdMatches = 100;
+
     private bool? rangeSearch;
 
     /// <summary>
     /// A page of the team's users whose userName or email starts with <paramref name="text"/> (case-insensitive),
-    /// or whose externalId equals it. Blank text lists everyone. Each branch is a range or an equality on an
-    /// index that starts with the team, so the cost follows the number of matches, not the size of the team.
+    /// or whose externalId equals it. Blank text lists everyone. The cost follows the number of matches, not the
+    /// size of the team: each kind of match is an index range or an equality on an index that starts with the team.
     /// </summary>
     public async Task<UserPage> SearchAsync(
         Guid teamId,
@@ -27,6 +30,7 @@ public sealed partial class UserDirectory
         int take,
         CancellationToken ct = default)
     {
+        skip = Math.Max(0, skip);
         var term = text?.Trim() ?? "";
         if (term.Length > SearchMaxLength)
         {
@@ -35,11 +39,28 @@ public sealed partial class UserDirectory
 
         if (term.Length == 0)
         {
-            return await ListAsync(teamId, null, Math.Max(0, skip), take, sort, descending, ct);
+            return await ListAsync(teamId, null, skip, take, sort, descending, ct);
         }
 
-        var filter = await CanSearchByRangeAsync(ct) ? RangeFilter(teamId, term) : StartsWithFilter(term);
-        return await ListAsync(teamId, filter, Math.Max(0, skip), take, sort, descending, ct);
+        var low = UserRules.Normalize(term);
+        if (!await CanSearchByRangeAsync(ct) || PrefixUpperBound(low) is not { } high)
+        {
+            return await ListAsync(teamId, StartsWithFilter(term), skip, take, sort, descending, ct);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Looked up first, on its own index: inside the union SQLite would rather walk the sort order's index.
+        var byExternalId = await db.Users.Where(u => u.TeamId == teamId && u.ExternalId == term)
+            .Select(u => u.Id).Take(MaxExternalIdMatches).ToListAsync(ct);
+        var matches = RangeMatches(db.Users.AsNoTracking(), teamId, byExternalId, low, high);
+        var total = await matches.CountAsync(ct);
+        if (take <= 0 || skip >= total)
+        {
+            return new UserPage(total, []);
+        }
+
+        var page = await Order(matches, sort, descending).Skip(skip).Take(take).ToListAsync(ct);
+        return new UserPage(total, page);
     }
 
     /// <summary>Active and deactivated accounts, and accounts the IdP created since <paramref name="since"/>.</summary>
@@ -77,19 +98,27 @@ public sealed partial class UserDirectory
         return string.Concat(prefix.AsSpan(0, prefix.Length - 1), new string((char)(last + 1), 1));
     }
 
-    private static Expression<Func<User, bool>> RangeFilter(Guid teamId, string term)
+    /// <summary>
+    /// The kinds of match as separate queries glued with UNION ALL, each leaving out the rows an earlier one found.
+    /// An OR of them would be simpler, but without table statistics SQLite answers an OR by reading every user of
+    /// the team; each part on its own can only be answered from its index.
+    /// </summary>
+    private static IQueryable<User> RangeMatches(IQueryable<User> users, Guid teamId, List<Guid> byExternalId, string low, string high)
     {
-        var low = UserRules.Normalize(term);
-        if (PrefixUpperBound(low) is not { } high)
+        var byUserName = users.Where(u => u.TeamId == teamId
+            && string.Compare(u.NormalizedUserName, low) >= 0 && string.Compare(u.NormalizedUserName, high) < 0);
+        var byEmail = users.Where(u => u.TeamId == teamId
+            && string.Compare(u.NormalizedEmail, low) >= 0 && string.Compare(u.NormalizedEmail, high) < 0
+            && !(string.Compare(u.NormalizedUserName, low) >= 0 && string.Compare(u.NormalizedUserName, high) < 0));
+        var matches = byUserName.Concat(byEmail);
+        if (byExternalId.Count > 0)
         {
-            return StartsWithFilter(term);
+            matches = matches.Concat(users.Where(u => u.TeamId == teamId && byExternalId.Contains(u.Id)
+                && !(string.Compare(u.NormalizedUserName, low) >= 0 && string.Compare(u.NormalizedUserName, high) < 0)
+                && (u.NormalizedEmail == null || !(string.Compare(u.NormalizedEmail, low) >= 0 && string.Compare(u.NormalizedEmail, high) < 0))));
         }
 
-        // The team id is repeated inside each branch so that SQLite can answer the OR with one index per branch.
-        return u =>
-            (u.TeamId == teamId && string.Compare(u.NormalizedUserName, low) >= 0 && string.Compare(u.NormalizedUserName, high) < 0)
-            || (u.TeamId == teamId && string.Compare(u.NormalizedEmail, low) >= 0 && string.Compare(u.NormalizedEmail, high) < 0)
-            || (u.TeamId == teamId && u.ExternalId == term);
+        return matches;
     }
 
     // The portable form: correct everywhere; whether an index serves it depends on the provider's collation.

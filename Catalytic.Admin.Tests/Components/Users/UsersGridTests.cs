@@ -44,17 +44,13 @@ public sealed class UsersGridTests : UsersPageTestBase
     }
 
     [Fact]
-    public async Task ClickingTheEmailHeader_SortsByEmail()
+    public void OnlyIndexedColumns_OfferSorting()
     {
-        await App.CreateUserAsync(Team, "zed", email: "aaa@example.com");
-        await App.CreateUserAsync(Team, "amy", email: "zzz@example.com");
         var page = RenderPage();
-        page.Eventually(() => Assert.Equal(["adminacme", "amy", "zed"], UserNames(page)));
 
-        page.FindAll(".sortable-column-header").First(h => h.TextContent.Trim() == "Email").Click();
+        var sortable = page.FindAll(".sortable-column-header").Select(h => h.TextContent.Trim());
 
-        // The local admin has no email: it sorts first.
-        page.Eventually(() => Assert.Equal(["adminacme", "zed", "amy"], UserNames(page)));
+        Assert.Equal(["userName"], sortable);
     }
 
     [Fact]
