@@ -85,6 +85,19 @@ public sealed class ActivityPageTests : ComponentTestBase
         Assert.Contains("mailNickname", page.ByTestId("failure-hint").TextContent, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/scim/v2/acme/Users?filter=userName%20eq%20%22dana%22", "GET /scim/v2/acme/Users?filter=userName eq \"dana\"")]
+    [InlineData("/scim/v2/acme/Users?filter=%ZZ%", "GET /scim/v2/acme/Users?filter=%ZZ%")]
+    public async Task RequestPath_IsShownDecoded_AndMangledEncodingAsSent(string path, string shown)
+    {
+        Log.Record(new ProvisioningEvent { TeamId = Team.Id, At = Now, Method = "GET", Path = path, Operation = "lookup", Status = 200 });
+        await Log.FlushAsync(Ct);
+
+        var page = RenderPage();
+
+        Assert.Equal(shown, page.ByTestId("row-request").TextContent);
+    }
+
     [Fact]
     public async Task SucceededRows_HaveNoErrorBlock()
     {

@@ -151,6 +151,9 @@ public sealed partial class ActivityPage : IDisposable
 
     private static string StatusText(int status) => ReasonPhrases.GetReasonPhrase(status);
 
+    // Filters arrive percent-encoded; decoded they read as the IdP wrote them (the raw path is the tooltip).
+    private static string ReadablePath(string path) => Uri.UnescapeDataString(path);
+
     private void OnRecorded(IReadOnlyCollection<Guid> teams)
     {
         if (teams.Contains(teamId))
