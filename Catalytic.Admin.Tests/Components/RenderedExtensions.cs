@@ -13,6 +13,22 @@ public static class RenderedExtensions
     public static void Eventually<T>(this IRenderedComponent<T> rendered, Action assertion) where T : IComponent =>
         rendered.WaitForAssertion(assertion, Patience);
 
+    /// <summary>The render count once the component has stopped rendering (no render for 300 ms).</summary>
+    public static async Task<int> SettledRenderCountAsync<T>(this IRenderedComponent<T> rendered) where T : IComponent
+    {
+        var last = rendered.RenderCount;
+        while (true)
+        {
+            await Task.Delay(300);
+            if (rendered.RenderCount == last)
+            {
+                return last;
+            }
+
+            last = rendered.RenderCount;
+        }
+    }
+
     public static IElement ByTestId<T>(this IRenderedComponent<T> rendered, string testId) where T : IComponent =>
         rendered.Find($"[data-testid='{testId}']");
 

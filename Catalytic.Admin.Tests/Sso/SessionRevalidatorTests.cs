@@ -11,7 +11,7 @@ namespace Catalytic.Admin.Tests.Sso;
 
 public sealed class SessionRevalidatorTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
     private readonly AppFactory app = new();
     private TestTeam team = null!;
     private User member = null!;

@@ -257,7 +257,7 @@ public sealed class ActivityPageTests : ComponentTestBase
     public async Task RequestsOfAnotherTeam_DoNotRefreshThePage()
     {
         var page = RenderPage();
-        var renders = page.RenderCount;
+        var renders = await page.SettledRenderCountAsync();
         var globex = await App.CreateTeamAsync("globex");
 
         Log.Record(new ProvisioningEvent { TeamId = globex.Id, At = Now, Method = "POST", Path = "/scim/v2/globex/Users", Status = 201 });

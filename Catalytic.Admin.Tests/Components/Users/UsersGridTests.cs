@@ -184,7 +184,7 @@ public sealed class UsersGridTests : UsersPageTestBase
     public async Task ChangesInAnotherTeam_DoNotTouchThePage()
     {
         var page = RenderPage();
-        var renders = page.RenderCount;
+        var renders = await page.SettledRenderCountAsync();
         var globex = await App.CreateTeamAsync("globex");
 
         await App.CreateUserAsync(globex, "elsewhere");
