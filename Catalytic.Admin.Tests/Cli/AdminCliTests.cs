@@ -39,7 +39,7 @@ public sealed class AdminCliTests : IAsyncLifetime
         }
 
         var team = await app.Get<TeamService>().FindBySlugAsync("acme");
-        Assert.NotNull(await app.Get<Users.UserDirectory>().VerifyPasswordAsync(team!.Id, "erika", "a-long-enough-password"));
+        Assert.NotNull(await app.Get<Catalytic.Admin.Users.UserDirectory>().VerifyPasswordAsync(team!.Id, "erika", "a-long-enough-password"));
     }
 
     [Fact]

@@ -16,6 +16,8 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        // MudBlazor registers the system clock; components must see the app's (the test's) clock.
+        Services.AddSingleton<TimeProvider>(App.Clock);
         Services.AddFallbackServiceProvider(App.Services);
     }
 
@@ -30,27 +32,30 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
 
     protected void SignInAsMember(Guid userId, string userName) => SignIn(userId, userName, admin: false);
 
-    /// <summary>Renders the MudBlazor providers that dialogs, popovers and snackbars need.</summary>
-    protected void RenderMudProviders()
+    /// <summary>Renders the MudBlazor providers that dialogs, popovers and snackbars need; returns the dialogs' one.</summary>
+    protected IRenderedComponent<MudBlazor.MudDialogProvider> RenderMudProviders()
     {
         Render<MudBlazor.MudPopoverProvider>();
-        Render<MudBlazor.MudDialogProvider>();
+        var dialogs = Render<MudBlazor.MudDialogProvider>();
         Render<MudBlazor.MudSnackbarProvider>();
+        return dialogs;
     }
 
     private void SignIn(Guid? userId, string userName, bool admin)
     {
         var auth = AddAuthorization();
         auth.SetAuthorized(userName);
-        auth.SetClaims(
-            new Claim(ClaimTypes.NameIdentifier, (userId ?? Guid.NewGuid()).ToString()),
-            new Claim(AuthSetup.TeamIdClaim, Team.Id.ToString()),
-            new Claim(AuthSetup.TeamSlugClaim, Team.Slug));
         if (admin)
         {
             auth.SetRoles(AuthSetup.AdminRole);
             auth.SetPolicies(AuthSetup.AdminPolicy);
         }
+
+        // After the roles: setting roles rebuilds the principal without the claims set before.
+        auth.SetClaims(
+            new Claim(ClaimTypes.NameIdentifier, (userId ?? Guid.NewGuid()).ToString()),
+            new Claim(AuthSetup.TeamIdClaim, Team.Id.ToString()),
+            new Claim(AuthSetup.TeamSlugClaim, Team.Slug));
     }
 
     async ValueTask IAsyncDisposable.DisposeAsync()

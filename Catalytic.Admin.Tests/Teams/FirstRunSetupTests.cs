@@ -45,7 +45,7 @@ public sealed class FirstRunSetupTests : IAsyncLifetime
         Assert.NotNull(team);
         Assert.Equal("Acme Corp", team.Name);
 
-        var admin = await app.Get<Users.UserDirectory>().FindByUserNameAsync(team.Id, "erika");
+        var admin = await app.Get<Catalytic.Admin.Users.UserDirectory>().FindByUserNameAsync(team.Id, "erika");
         Assert.True(admin?.IsAdmin);
         Assert.DoesNotContain("a-long-enough-password", admin!.PasswordHash!, StringComparison.Ordinal);
 

@@ -1,3 +1,5 @@
+using Catalytic.Admin.Sso;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor.Services;
 
 namespace Catalytic.Admin.Components;
@@ -8,6 +10,8 @@ public static class AdminUiSetup
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        // Open circuits lose their session as soon as the account is deactivated, deleted or demoted.
+        services.AddScoped<AuthenticationStateProvider, SessionRevalidator>();
         return services;
     }
 

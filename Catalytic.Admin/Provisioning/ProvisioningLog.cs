@@ -9,7 +9,7 @@ namespace Catalytic.Admin.Provisioning;
 /// Records SCIM requests off the request path: <see cref="Record"/> only queues; a background writer saves
 /// in batches, drains the queue on a clean shutdown, and prunes events past the retention period.
 /// </summary>
-public sealed class ProvisioningLog(
+public sealed partial class ProvisioningLog(
     IDbContextFactory<AdminDbContext> dbFactory,
     IOptions<AppOptions> options,
     TimeProvider clock,

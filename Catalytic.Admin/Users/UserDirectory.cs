@@ -28,7 +28,7 @@ public sealed record UserPage(int TotalResults, IReadOnlyList<User> Users);
 /// SCIM handlers and admin pages both call it. One DbContext per operation, so it is safe in a Blazor
 /// circuit and in a request alike.
 /// </summary>
-public sealed class UserDirectory(
+public sealed partial class UserDirectory(
     IDbContextFactory<AdminDbContext> dbFactory,
     UserChangeNotifier notifier,
     TimeProvider clock)

@@ -1,0 +1,67 @@
+using Catalytic.Admin.Provisioning;
+using Catalytic.Admin.Tests.Infrastructure;
+
+namespace Catalytic.Admin.Tests.Provisioning;
+
+public sealed class ProvisioningLogQueryTests : IAsyncLifetime
+{
+    private readonly AppFactory app = new();
+    private TestTeam team = null!;
+
+    private ProvisioningLog Log => app.Get<ProvisioningLog>();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => team = await app.CreateTeamAsync();
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+
+    [Fact]
+    public async Task Summary_CountsRequestsAndFailuresSinceTheCutoff_AndKnowsTheLatestRequest()
+    {
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        Record(now.AddHours(-30), "create", 500);
+        Record(now.AddHours(-2), "create", 201);
+        Record(now.AddHours(-1), "create", 409);
+        Record(now.AddMinutes(-1), "lookup", 200);
+        var otherTeam = await app.CreateTeamAsync("globex");
+        Log.Record(new ProvisioningEvent { TeamId = otherTeam.Id, At = now, Method = "GET", Path = "/", Status = 401 });
+        await Log.FlushAsync(Ct);
+
+        var summary = await Log.SummaryAsync(team.Id, now.AddHours(-24), Ct);
+
+        Assert.Equal(3, summary.RequestsSince);
+        Assert.Equal(1, summary.FailedSince);
+        Assert.Equal("lookup", summary.Last?.Operation);
+    }
+
+    [Fact]
+    public async Task Summary_ForATeamThatNeverUsedScim_IsEmpty()
+    {
+        var summary = await Log.SummaryAsync(team.Id, DateTime.UtcNow.AddDays(-1), Ct);
+
+        Assert.Equal(new ActivitySummary(0, 0, null), summary);
+    }
+
+    [Fact]
+    public async Task RecentOperations_AreDistinctAndSorted()
+    {
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        Record(now, "update", 200);
+        Record(now, "create", 201);
+        Record(now, "create", 409);
+        await Log.FlushAsync(Ct);
+
+        Assert.Equal(["create", "update"], await Log.RecentOperationsAsync(team.Id, Ct));
+    }
+
+    private void Record(DateTime at, string operation, int status) => Log.Record(new ProvisioningEvent
+    {
+        TeamId = team.Id,
+        At = at,
+        Method = "POST",
+        Path = $"/scim/v2/{team.Slug}/Users",
+        Operation = operation,
+        Status = status,
+    });
+}

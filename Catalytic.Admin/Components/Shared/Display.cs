@@ -1,0 +1,35 @@
+using System.Globalization;
+using Catalytic.Admin.Users;
+
+namespace Catalytic.Admin.Components.Shared;
+
+/// <summary>How the admin pages write times and user fields. Times are UTC: the server does not know the browser's zone.</summary>
+public static class Display
+{
+    public static string When(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Ago(DateTime utc, DateTime now)
+    {
+        var span = now - utc;
+        return span.TotalSeconds switch
+        {
+            < 0 => "in " + Span(-span),
+            < 45 => "just now",
+            _ => Span(span) + " ago",
+        };
+    }
+
+    /// <summary>Rounded to the nearest unit: a grace period of 2 h read a moment later is still "2 h".</summary>
+    public static string Span(TimeSpan span) => span.TotalSeconds switch
+    {
+        < 59.5 => $"{Math.Max(1, Math.Round(span.TotalSeconds))} s",
+        < 59.5 * 60 => $"{Math.Round(span.TotalMinutes)} min",
+        < 47.5 * 3600 => $"{Math.Round(span.TotalHours)} h",
+        _ => $"{Math.Round(span.TotalDays)} days",
+    };
+
+    public static string Name(User user) =>
+        user.DisplayName ?? string.Join(' ', new[] { user.GivenName, user.FamilyName }.Where(n => !string.IsNullOrEmpty(n)));
+
+    public static string Source(UserSource source) => source == UserSource.Idp ? "Provisioned by the IdP" : "Created by an admin";
+}
