@@ -12,6 +12,10 @@ namespace Catalytic.Admin.Tests.Infrastructure;
 /// </summary>
 public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
 {
+    // WaitFor* returns as soon as its condition holds; this is only the ceiling, generous for a loaded 2-core machine
+    // where real SQLite (and, for SSO, a real discovery request) sit behind the components.
+    static ComponentTestBase() => DefaultWaitTimeout = TimeSpan.FromSeconds(15);
+
     protected ComponentTestBase()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -42,15 +46,17 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
     {
         var auth = AddAuthorization();
         auth.SetAuthorized(userName);
-        auth.SetClaims(
-            new Claim(ClaimTypes.NameIdentifier, (userId ?? Guid.NewGuid()).ToString()),
-            new Claim(AuthSetup.TeamIdClaim, Team.Id.ToString()),
-            new Claim(AuthSetup.TeamSlugClaim, Team.Slug));
         if (admin)
         {
             auth.SetRoles(AuthSetup.AdminRole);
             auth.SetPolicies(AuthSetup.AdminPolicy);
         }
+
+        // Last: bUnit rebuilds the principal on SetRoles, dropping claims set before it.
+        auth.SetClaims(
+            new Claim(ClaimTypes.NameIdentifier, (userId ?? Guid.NewGuid()).ToString()),
+            new Claim(AuthSetup.TeamIdClaim, Team.Id.ToString()),
+            new Claim(AuthSetup.TeamSlugClaim, Team.Slug));
     }
 
     async ValueTask IAsyncDisposable.DisposeAsync()
