@@ -9,9 +9,10 @@ namespace Catalytic.Admin.Tests.Infrastructure;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
     public const string RequireBrowserVariable = "CATALYTIC_REQUIRE_BROWSER";
 
+    /// <summary>Debian's Chromium, unless CATALYTIC_CHROMIUM names another binary.</summary>
+    public static string ExecutablePath => Environment.GetEnvironmentVariable("CATALYTIC_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
     private static readonly string[] Args =
     [
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -47,7 +48,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         await gate.WaitAsync();
         try
         {
-            playwright ??= await Playwright.CreateAsync();
+            if (playwright is null)
+            {
+                playwright = await Playwright.CreateAsync();
+                // A ceiling, not a delay: expectations pass as soon as they hold, even on a busy 2-core machine.
+                Assertions.SetDefaultExpectTimeout(15_000);
+            }
+
             browser ??= await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
                 ExecutablePath = ExecutablePath,
