@@ -6,6 +6,7 @@ using Catalytic.Admin.Sso;
 using Catalytic.Admin.Tests.Infrastructure;
 using Catalytic.Admin.Users;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
 namespace Catalytic.Admin.Tests.Components;
@@ -20,9 +21,14 @@ public sealed class SsoSettingsTests(TestIdentityProvider idp) : ComponentTestBa
 
     private ScimTokenService Tokens => App.Get<ScimTokenService>();
 
-    private IRenderedComponent<SsoSettings> RenderPage()
+    private IRenderedComponent<SsoSettings> RenderPage(string? url = null)
     {
         SignInAsAdmin();
+        if (url is not null)
+        {
+            Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        }
+
         Render<MudPopoverProvider>();
         dialogs = Render<MudDialogProvider>();
         snackbars = Render<MudSnackbarProvider>();
@@ -172,6 +178,16 @@ public sealed class SsoSettingsTests(TestIdentityProvider idp) : ComponentTestBa
         Assert.Null(await App.Get<SsoConnectionService>().GetAsync(Team.Id, Ct));
         Assert.False((await Tokens.GetStatusAsync(Team.Id, Ct)).Enabled);
         Assert.NotNull(page.Find("[data-testid=scim-toggle-reason]"));
+    }
+
+    [Fact]
+    public async Task TestSignInResult_FromTheQuery_IsShownWithTheReason()
+    {
+        await App.ConnectSsoAsync(Team, idp);
+        var page = RenderPage("/admin/sso?test=failed&reason=" + Uri.EscapeDataString("The provider said no."));
+
+        Assert.Equal("Test sign-in failed: The provider said no.", page.Find("[data-testid=test-result]").TextContent.Trim());
+        Assert.Contains("No successful test sign-in yet", page.Find("[data-testid=last-test-sign-in]").TextContent, StringComparison.Ordinal);
     }
 
     // Not awaited: the click's handler waits for the dialog's answer, which the test gives next.
