@@ -6,11 +6,15 @@ using Catalytic.Admin.Sso;
 using Catalytic.Admin.Teams;
 using Catalytic.Admin.Users;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Catalytic.Admin.Tests.Infrastructure;
@@ -59,7 +63,21 @@ public partial class AppFactory : WebApplicationFactory<Program>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            // An open Blazor circuit (a browser test) would otherwise hold shutdown for 30 s.
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         });
+    }
+
+    /// <summary>
+    /// Serves the app on a real loopback port (for a browser) instead of the in-memory test server, and returns
+    /// its base URL, e.g. http://127.0.0.1:40123. Call before anything else touches the factory.
+    /// </summary>
+    public string StartKestrel()
+    {
+        UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
+        return addresses.Addresses.First().TrimEnd('/');
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();

@@ -12,6 +12,10 @@ namespace Catalytic.Admin.Tests.Infrastructure;
 /// </summary>
 public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
 {
+    // WaitFor* returns as soon as its condition holds; this is only the ceiling, generous for a loaded 2-core machine
+    // where real SQLite (and, for SSO, a real discovery request) sit behind the components.
+    static ComponentTestBase() => DefaultWaitTimeout = TimeSpan.FromSeconds(15);
+
     protected ComponentTestBase()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;

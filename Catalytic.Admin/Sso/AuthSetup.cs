@@ -4,6 +4,7 @@ using Catalytic.Admin.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Catalytic.Admin.Sso;
 
@@ -24,6 +25,9 @@ public static class AuthSetup
         services.AddSingleton<IAuthenticationSchemeProvider, TeamOidcSchemeProvider>();
         services.AddSingleton<TeamOidcEvents>();
         services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<OpenIdConnectOptions>, TeamOidcOptionsSetup>();
+        // AddOpenIdConnect() is never called for the per-team schemes, so register the framework's own
+        // post-configuration (data protection of state and nonce, metadata manager, backchannel) by hand.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
 
         services.AddAuthentication(CookieScheme)
             .AddCookie(CookieScheme, options =>
