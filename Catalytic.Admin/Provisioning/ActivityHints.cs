@@ -89,8 +89,8 @@ public static class ActivityHints
         {
             return new ActivityHint(
                 "The IdP still uses a token that was revoked or whose grace period after a regeneration is over. "
-                + "Copy the current token from SSO Settings (View SCIM Token and URL) into the IdP: Okta's API Token, "
-                + "Microsoft Entra ID's Secret Token. Then test the connection from the IdP.",
+                + "Copy the current token from SSO Settings (View SCIM Token and URL) into the IdP: Okta's Authorization field "
+                + "(Authentication Mode HTTP Header), Microsoft Entra ID's Secret Token. Then test the connection from the IdP.",
                 SsoSettings,
                 SsoSettingsText);
         }
@@ -108,7 +108,7 @@ public static class ActivityHints
         {
             return new ActivityHint(
                 "The IdP sent no token. Paste the team's SCIM token into the IdP's provisioning settings "
-                + "(Okta: API Token with HTTP Header authentication; Microsoft Entra ID: Secret Token).",
+                + "(Okta: Authentication Mode HTTP Header, Authorization field; Microsoft Entra ID: Secret Token).",
                 SsoSettings,
                 SsoSettingsText);
         }

@@ -31,7 +31,7 @@ public static partial class UserRules
         }
 
         var hint = userName.Contains('@', StringComparison.Ordinal)
-            ? " It looks like an email address: in your identity provider, map an attribute without '@' to userName, such as the mail nickname (Entra ID: mailNickname, or an expression that removes the domain and punctuation; Okta: String.substringBefore(user.login, \"@\") with dots removed)."
+            ? " It looks like an email address: in your identity provider, map an attribute without '@' to userName, such as the mail nickname (Entra ID: mailNickname, or an expression that removes the domain and punctuation; Okta: a custom Application username format such as String.replace(String.substringBefore(user.login, \"@\"), \"[^A-Za-z0-9]\", \"\"))."
             : " Change the userName mapping in your identity provider to an attribute made of letters and digits only.";
         return $"userName '{Shorten(userName)}' is not allowed: user names may contain only the letters A-Z and a-z and the digits 0-9 (no '@', '#', '$', '.', '-', '_' or spaces).{hint}";
     }
