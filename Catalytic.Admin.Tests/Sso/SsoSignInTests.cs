@@ -1,6 +1,7 @@
 using System.Net;
 using Catalytic.Admin.Sso;
 using Catalytic.Admin.Tests.Infrastructure;
+using Catalytic.Admin.Tests.Scim;
 using Catalytic.Admin.Users;
 
 namespace Catalytic.Admin.Tests.Sso;
@@ -94,6 +95,29 @@ public sealed class SsoSignInTests(AppFactory app, TestIdentityProvider idp) : I
         var next = await client.GetAsync("/", Ct);
         Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
         Assert.StartsWith("/login", next.Headers.Location!.AbsolutePath, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Session_OfAMemberTheIdpProvisioned_EndsWhenTheIdpDeactivatesThemViaScim()
+    {
+        using var scim = app.CreateScimClient(acme, await app.EnableScimAsync(acme));
+        var id = (await scim.CreateUserAsync("heidi", "heidi@example.test")).Id();
+        using var client = app.CreateBrowserClient();
+        await AppFactory.SsoRoundTripAsync(client, idp, $"/login/sso/{acme.Slug}", "heidi");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/", Ct)).StatusCode);
+
+        var patched = await scim.PatchJsonAsync($"Users/{id}", ScimHttp.Patch("""{"op":"replace","value":{"active":false}}"""))
+            .ExpectAsync(HttpStatusCode.OK);
+        Assert.False(patched.Active());
+
+        var next = await client.GetAsync("/", Ct);
+        Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
+        Assert.StartsWith("/login", next.Headers.Location!.AbsolutePath, StringComparison.Ordinal);
+
+        // Nor can they start a new session.
+        var again = await AppFactory.SsoRoundTripAsync(client, idp, $"/login/sso/{acme.Slug}", "heidi");
+        Assert.Equal($"/login?team={acme.Slug}&error=deactivated", again.Headers.Location!.OriginalString);
+        AssertNoSessionCookie(again);
     }
 
     [Fact]
