@@ -7,7 +7,6 @@ using Catalytic.Admin.Scim;
 using Catalytic.Admin.Sso;
 using Catalytic.Admin.Teams;
 using Catalytic.Admin.Users;
-using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
 
 var isCli = AdminCli.IsInvocation(args);
@@ -41,11 +40,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<ProvisioningLog>()
 builder.Services.AddAppAuthentication();
 builder.Services.AddScim();
 builder.Services.AddAdminUi();
-builder.Services.Configure<ForwardedHeadersOptions>(options =>
-{
-    options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
-    builder.Configuration.GetSection("ForwardedHeaders").Bind(options);
-});
+builder.Services.AddReverseProxySupport(builder.Configuration);
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Catalytic.Admin.Tests.Infrastructure;
 
@@ -26,6 +27,9 @@ public partial class AppFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> settings = new(StringComparer.OrdinalIgnoreCase);
 
     public TestClock Clock { get; } = new();
+
+    /// <summary>Every line the app logged, at every level.</summary>
+    public LogSink Logs { get; } = new();
 
     public string DatabasePath => Path.Combine(folder, "admin.db");
 
@@ -50,6 +54,7 @@ public partial class AppFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<LogSink>(null, LogLevel.Debug));
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<TimeProvider>();

@@ -8,7 +8,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Catalytic.Admin.Data;
 
-public sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) : DbContext(options), IDataProtectionKeyContext
+/// <summary>
+/// The app's database. Each provider has a subclass only so that it keeps its own migrations
+/// (SQLite and PostgreSQL DDL differ); everything else uses this type.
+/// </summary>
+public abstract class AdminDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Team> Teams => Set<Team>();
 

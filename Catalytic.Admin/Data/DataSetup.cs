@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Catalytic.Admin.Data;
 
@@ -9,17 +10,20 @@ public static class DataSetup
     public static IServiceCollection AddAdminData(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.Database ?? new DatabaseOptions();
-        services.AddDbContextFactory<AdminDbContext>(db =>
+        if (IsPostgres(options))
         {
-            if (IsPostgres(options))
-            {
-                db.UseNpgsql(options.ConnectionString);
-            }
-            else
-            {
-                db.UseSqlite(PrepareSqlite(options.ConnectionString));
-            }
-        });
+            services.AddDbContextFactory<PostgresAdminDbContext>(db => Configure(db).UseNpgsql(options.ConnectionString));
+            services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
+        }
+        else
+        {
+            services.AddDbContextFactory<SqliteAdminDbContext>(db =>
+                Configure(db).UseSqlite(PrepareSqlite(options.ConnectionString)).AddInterceptors(new SqliteBusyTimeout()));
+            services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
+        }
+
+        // Data Protection's key store asks for the context itself.
+        services.AddScoped<AdminDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext());
 
         // Keys in the database: the encrypted SCIM tokens and OIDC secrets stay readable after a restart
         // and on every instance.
@@ -42,6 +46,13 @@ public static class DataSetup
 
         await db.Database.MigrateAsync(ct);
     }
+
+    // A unique index refusing a racing create is an expected outcome (the directory turns it into a
+    // 409), not an error to log with a stack trace; failures nobody handles still surface as exceptions.
+    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db) =>
+        db.ConfigureWarnings(w => w.Log(
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug)));
 
     public static bool IsPostgres(DatabaseOptions options) =>
         options.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || options.Provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase);

@@ -17,8 +17,10 @@ public sealed class ProvisioningLog(
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(250);
 
-    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that channel cannot count, and FlushAsync needs the count.
+    private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>();
 
     /// <summary>Raised after events are saved, with the teams they belong to; pages refresh on it.</summary>
     public event Action<IReadOnlyCollection<Guid>>? Recorded;
@@ -72,6 +74,9 @@ public sealed class ProvisioningLog(
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
+                // Let a burst of provisioning requests gather into one write, so the log does not take the
+                // database's write lock (and a disk flush) once per request while the IdP is creating users.
+                await Task.Delay(BatchWindow, stoppingToken);
                 await DrainAsync(batch, CancellationToken.None);
                 if (clock.GetUtcNow() >= nextPrune)
                 {

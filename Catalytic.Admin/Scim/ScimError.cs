@@ -47,28 +47,67 @@ public sealed class ScimErrorResult(int status, string? scimType, string detail)
     }
 }
 
-/// <summary>Writes a SCIM resource or message as <c>application/scim+json</c>.</summary>
-public sealed class ScimJsonResult(object value, int status = StatusCodes.Status200OK, string? location = null, string? etag = null)
-    : IResult, IStatusCodeHttpResult, IValueHttpResult
+/// <summary>
+/// Writes a SCIM resource or message as <c>application/scim+json</c>: a value serialised with
+/// <see cref="ScimJson.Options"/>, or a callback that writes the JSON itself (resources, lists).
+/// </summary>
+public sealed class ScimJsonResult : IResult, IStatusCodeHttpResult, IValueHttpResult
 {
+    private readonly object? value;
+    private readonly Action<System.Text.Json.Utf8JsonWriter>? write;
+    private readonly int status;
+    private readonly string? location;
+    private readonly string? etag;
+
+    public ScimJsonResult(object value, int status = StatusCodes.Status200OK, string? location = null, string? etag = null)
+        : this(status, location, etag) => this.value = value;
+
+    public ScimJsonResult(Action<System.Text.Json.Utf8JsonWriter> write, int status = StatusCodes.Status200OK, string? location = null, string? etag = null)
+        : this(status, location, etag) => this.write = write;
+
+    private ScimJsonResult(int status, string? location, string? etag)
+    {
+        this.status = status;
+        this.location = location;
+        this.etag = etag;
+    }
+
     public int? StatusCode => status;
 
     public object? Value => value;
 
+    public string? Location => location;
+
+    public string? ETag => etag;
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        httpContext.Response.StatusCode = status;
-        httpContext.Response.ContentType = ScimJson.MediaType;
+        var response = httpContext.Response;
+        response.StatusCode = status;
+        response.ContentType = ScimJson.MediaType;
         if (location is not null)
         {
-            httpContext.Response.Headers.Location = location;
+            response.Headers.Location = location;
         }
 
         if (etag is not null)
         {
-            httpContext.Response.Headers.ETag = etag;
+            response.Headers.ETag = etag;
         }
 
-        await System.Text.Json.JsonSerializer.SerializeAsync(httpContext.Response.Body, value, value.GetType(), ScimJson.Options, httpContext.RequestAborted);
+        if (write is null)
+        {
+            await System.Text.Json.JsonSerializer.SerializeAsync(response.Body, value, value!.GetType(), ScimJson.Options, httpContext.RequestAborted);
+            return;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, ScimJson.WriterOptions))
+        {
+            write(writer);
+        }
+
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);
     }
 }

@@ -66,13 +66,15 @@ public sealed class UserDirectory(
             query = query.Where(filter);
         }
 
-        var total = await query.CountAsync(ct);
-        if (take <= 0 || skip >= total)
+        if (take <= 0)
         {
-            return new UserPage(total, []);
+            return new UserPage(await query.CountAsync(ct), []);
         }
 
+        // Page first: a short page that starts at the beginning or holds rows already gives the total,
+        // which saves the count query on the IdPs' usual lookup (userName eq "x": zero or one row).
         var page = await Order(query, sort, descending).Skip(skip).Take(take).ToListAsync(ct);
+        var total = page.Count < take && (page.Count > 0 || skip == 0) ? skip + page.Count : await query.CountAsync(ct);
         return new UserPage(total, page);
     }
 
@@ -83,12 +85,9 @@ public sealed class UserDirectory(
             return invalid;
         }
 
+        // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
+        // then says which one. That saves two queries on every create an IdP makes.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await FindConflictAsync(db, teamId, profile, exceptUserId: null, ct) is { } conflict)
-        {
-            return conflict;
-        }
-
         var now = clock.GetUtcNow().UtcDateTime;
         var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
         Apply(user, profile);

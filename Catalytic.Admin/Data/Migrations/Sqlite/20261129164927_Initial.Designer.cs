@@ -8,10 +8,10 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Catalytic.Admin.Data.Migrations
+namespace Catalytic.Admin.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(AdminDbContext))]
-    [Migration("20261129163659_Initial")]
+    [DbContext(typeof(SqliteAdminDbContext))]
+    [Migration("20261129164927_Initial")]
     partial class Initial
     {
         /// <inheritdoc />

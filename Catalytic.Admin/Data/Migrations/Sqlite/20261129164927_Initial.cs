@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Catalytic.Admin.Data.Migrations
+namespace Catalytic.Admin.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration

@@ -1,0 +1,113 @@
+using System.Net;
+using Catalytic.Admin.Scim;
+using Catalytic.Admin.Tests.Infrastructure;
+using Catalytic.Admin.Tests.Scim;
+using Npgsql;
+using static Catalytic.Admin.Tests.Scim.ScimHttp;
+
+namespace Catalytic.Admin.Tests.Data;
+
+/// <summary>
+/// The same rules on PostgreSQL: migrations, case-insensitive unique indexes, filters, encrypted secrets.
+/// Needs a server: CATALYTIC_TEST_POSTGRES is a connection string to a database the tests may create databases
+/// from (.ci/run starts a throwaway cluster). Without it the tests skip, unless CATALYTIC_REQUIRE_POSTGRES=1.
+/// </summary>
+public sealed class PostgresTests : IAsyncLifetime
+{
+    private static readonly string? Server = Environment.GetEnvironmentVariable("CATALYTIC_TEST_POSTGRES");
+    private readonly string database = "catalytic_test_" + Guid.NewGuid().ToString("N")[..12];
+    private AppFactory? app;
+    private TestTeam team = null!;
+    private string token = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (string.IsNullOrEmpty(Server))
+        {
+            return;
+        }
+
+        await using (var admin = new NpgsqlConnection(Server))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(Server) { Database = database }.ConnectionString;
+        app = new AppFactory()
+            .WithSetting("Catalytic:Database:Provider", "Postgres")
+            .WithSetting("Catalytic:Database:ConnectionString", connection);
+        team = await app.CreateTeamAsync("acme");
+        token = await app.EnableScimAsync(team);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is null)
+        {
+            return;
+        }
+
+        await app.DisposeAsync();
+        await using var admin = new NpgsqlConnection(Server);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private HttpClient Client()
+    {
+        if (app is null)
+        {
+            var required = Environment.GetEnvironmentVariable("CATALYTIC_REQUIRE_POSTGRES") == "1";
+            Assert.False(required, "CATALYTIC_REQUIRE_POSTGRES=1 but CATALYTIC_TEST_POSTGRES is not set.");
+            Assert.Skip("PostgreSQL tests need CATALYTIC_TEST_POSTGRES (a connection string); .ci/run starts a server.");
+        }
+
+        return app.CreateScimClient(team, token);
+    }
+
+    [Fact]
+    public async Task Postgres_CreateFilterConflictPatchDelete_FollowTheRules()
+    {
+        using var client = Client();
+        var created = await client.CreateUserAsync("ErikaM", email: "erika@example.com", externalId: "00u1");
+
+        var found = await client.FilterAsync("userName eq \"erikam\"");
+        Assert.Equal(1, found.Total());
+        Assert.Equal(created.Id(), found.Resources()[0].Id());
+
+        var byEmail = await client.FilterAsync("emails[type eq \"work\"].value eq \"ERIKA@example.com\"");
+        Assert.Equal(1, byEmail.Total());
+
+        var detail = await client.PostJsonAsync("Users", UserBody("ERIKAM")).ExpectErrorAsync(HttpStatusCode.Conflict, ScimErrorType.Uniqueness);
+        Assert.Contains("userName", detail, StringComparison.Ordinal);
+        await client.PostJsonAsync("Users", UserBody("Someone", email: "Erika@Example.com")).ExpectErrorAsync(HttpStatusCode.Conflict, ScimErrorType.Uniqueness);
+
+        var patched = await client.PatchJsonAsync($"Users/{created.Id()}", Patch("""{"op":"Replace","path":"active","value":"False"}"""))
+            .ExpectAsync(HttpStatusCode.OK);
+        Assert.False(patched.GetProperty("active").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"Users/{created.Id()}")).StatusCode);
+        await client.GetAsync($"Users/{created.Id()}").ExpectErrorAsync(HttpStatusCode.NotFound, null);
+    }
+
+    [Fact]
+    public async Task Postgres_ParallelCreatesOfOneUserName_ExactlyOneWins()
+    {
+        using var client = Client();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PostJsonAsync("Users", UserBody("RaceUser"))));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(15, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+    }
+
+    [Fact]
+    public async Task Postgres_TokenRevealAfterRotation_UsesKeysStoredInTheDatabase()
+    {
+        using var client = Client();
+        var rotated = await app!.Get<ScimTokenService>().RotateAsync(team.Id, TimeSpan.Zero);
+        Assert.Equal(rotated, await app.Get<ScimTokenService>().RevealCurrentAsync(team.Id));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("ServiceProviderConfig")).StatusCode);
+    }
+}
