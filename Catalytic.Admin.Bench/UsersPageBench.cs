@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using Catalytic.Admin.Data;
 using Catalytic.Admin.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Catalytic.Admin.Bench;
@@ -119,8 +120,17 @@ internal static class UsersPageBench
 
     private static ServiceProvider Services(string databasePath)
     {
+        // The app's own data set-up (provider context, busy timeout, pragmas), so the calls run as they do in the app.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{AppOptions.Section}:Database:Provider"] = "Sqlite",
+                [$"{AppOptions.Section}:Database:ConnectionString"] = $"Data Source={databasePath}",
+            })
+            .Build();
         var services = new ServiceCollection();
-        services.AddDbContextFactory<AdminDbContext>(o => o.UseSqlite($"Data Source={databasePath}"));
+        services.AddLogging();
+        services.AddAdminData(configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserChangeNotifier>();
         services.AddSingleton<UserDirectory>();
