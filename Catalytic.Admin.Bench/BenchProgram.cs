@@ -60,8 +60,8 @@ internal static class BenchProgram
         var seed = new Option<int>("--seed") { Description = "Seed of the generated users", DefaultValueFactory = _ => 1 };
         var synchronous = new Option<string>("--ceiling-synchronous")
         {
-            Description = "SQLite synchronous setting of the ceiling: keep it equal to the app's (EF Core leaves SQLite's FULL)",
-            DefaultValueFactory = _ => "FULL",
+            Description = "SQLite synchronous setting of the ceiling: keep it equal to the app's (the app sets NORMAL in WAL)",
+            DefaultValueFactory = _ => "NORMAL",
         };
         synchronous.AcceptOnlyFromAmong("FULL", "NORMAL");
 
@@ -88,7 +88,7 @@ internal static class BenchProgram
         var db = new Option<string>("--db") { Description = "SQLite file (created if missing)", Required = true };
         var team = new Option<string>("--team") { Description = "Team slug in the SCIM URL", DefaultValueFactory = _ => Servers.TeamSlug };
         var parentPid = new Option<int?>("--parent-pid") { Description = "Exit when this process is gone" };
-        var ceilingSynchronous = new Option<string>("--synchronous") { Description = "SQLite synchronous setting", DefaultValueFactory = _ => "FULL" };
+        var ceilingSynchronous = new Option<string>("--synchronous") { Description = "SQLite synchronous setting", DefaultValueFactory = _ => "NORMAL" };
         ceilingSynchronous.AcceptOnlyFromAmong("FULL", "NORMAL");
         var ceiling = new Command("ceiling", $"Run the ceiling SCIM server (started by the bench; token in {CeilingServer.TokenVariable})")
         {

@@ -42,8 +42,8 @@ internal enum CeilingFilterAttribute
 /// <summary>
 /// Raw Microsoft.Data.Sqlite over one WAL file: unique indexes on (team, normalised userName) and
 /// (team, normalised email), prepared statements kept per connection, one writer at a time (readers never
-/// wait for it), one implicit transaction per write. Durability is SQLite's default (synchronous=FULL, as the
-/// app gets through EF Core) unless the bench is told to match another setting.
+/// wait for it), one implicit transaction per write. Durability as the app's: synchronous=NORMAL in WAL by default
+/// (the bench's --ceiling-synchronous changes it).
 /// </summary>
 internal sealed class CeilingStore : IDisposable
 {
