@@ -10,14 +10,16 @@ public static class DataSetup
     public static IServiceCollection AddAdminData(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.Database ?? new DatabaseOptions();
+        // Pooled: every SCIM request opens a context or two (token check, directory call), and a pooled one
+        // skips building the context's internal services each time.
         if (IsPostgres(options))
         {
-            services.AddDbContextFactory<PostgresAdminDbContext>(db => Configure(db).UseNpgsql(options.ConnectionString));
+            services.AddPooledDbContextFactory<PostgresAdminDbContext>(db => Configure(db).UseNpgsql(options.ConnectionString));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
         }
         else
         {
-            services.AddDbContextFactory<SqliteAdminDbContext>(db =>
+            services.AddPooledDbContextFactory<SqliteAdminDbContext>(db =>
                 Configure(db).UseSqlite(PrepareSqlite(options.ConnectionString)).AddInterceptors(new SqliteBusyTimeout()));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
         }

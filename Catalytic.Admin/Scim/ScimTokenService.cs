@@ -173,19 +173,7 @@ public sealed class ScimTokenService(
 
         var hash = Hash(presented);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var found = await db.ScimTokens.AsNoTracking()
-            .Where(t => t.Hash == hash)
-            .Join(db.Teams, t => t.TeamId, team => team.Id, (t, team) => new
-            {
-                t.Id,
-                t.Hash,
-                t.TeamId,
-                team.Slug,
-                t.RevokedAt,
-                t.ExpiresAt,
-                Enabled = db.ScimSettings.Where(s => s.TeamId == t.TeamId).Select(s => s.Enabled).FirstOrDefault(),
-            })
-            .FirstOrDefaultAsync(ct);
+        var found = await FindTokenByHash(db, hash);
 
         if (found is null || !CryptographicOperations.FixedTimeEquals(found.Hash, hash))
         {
@@ -207,6 +195,23 @@ public sealed class ScimTokenService(
         await TouchLastUsedAsync(db, found.Id, now, ct);
         return new(found.TeamId, found.Slug, null);
     }
+
+    private sealed record TokenMatch(Guid Id, byte[] Hash, Guid TeamId, string Slug, DateTime? RevokedAt, DateTime? ExpiresAt, bool Enabled);
+
+    // Runs on every SCIM request: compiled once, so a request pays for one indexed lookup and not for
+    // building and translating the LINQ tree again.
+    private static readonly Func<AdminDbContext, byte[], Task<TokenMatch?>> FindTokenByHash = EF.CompileAsyncQuery(
+        (AdminDbContext db, byte[] hash) => db.ScimTokens.AsNoTracking()
+            .Where(t => t.Hash == hash)
+            .Join(db.Teams, t => t.TeamId, team => team.Id, (t, team) => new TokenMatch(
+                t.Id,
+                t.Hash,
+                t.TeamId,
+                team.Slug,
+                t.RevokedAt,
+                t.ExpiresAt,
+                db.ScimSettings.Where(s => s.TeamId == t.TeamId).Select(s => s.Enabled).FirstOrDefault()))
+            .FirstOrDefault());
 
     public async Task<ProvisioningDefaults> GetDefaultsAsync(Guid teamId, CancellationToken ct = default)
     {

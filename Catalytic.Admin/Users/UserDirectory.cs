@@ -88,6 +88,8 @@ public sealed partial class UserDirectory(
         // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
         // then says which one. That saves two queries on every create an IdP makes.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // One connection for the defaults read and the insert, instead of taking one from the pool for each.
+        await db.Database.OpenConnectionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
         Apply(user, profile);
@@ -121,6 +123,7 @@ public sealed partial class UserDirectory(
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await db.Database.OpenConnectionAsync(ct);
             var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
             if (user is null)
             {
@@ -144,11 +147,8 @@ public sealed partial class UserDirectory(
                 return invalid;
             }
 
-            if (await FindConflictAsync(db, teamId, profile, userId, ct) is { } conflict)
-            {
-                return conflict;
-            }
-
+            // No look-up for a taken userName or email before saving: as on create, the unique indexes refuse it
+            // and TrySaveAsync says which one. Two queries fewer on every PATCH and PUT.
             var wasActive = user.Active;
             Apply(user, profile);
             if (changedBy == UserSource.Idp)
