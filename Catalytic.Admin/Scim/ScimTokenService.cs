@@ -199,8 +199,9 @@ public sealed class ScimTokenService(
     private sealed record TokenMatch(Guid Id, byte[] Hash, Guid TeamId, string Slug, DateTime? RevokedAt, DateTime? ExpiresAt, bool Enabled);
 
     // Runs on every SCIM request: compiled once, so a request pays for one indexed lookup and not for
-    // building and translating the LINQ tree again.
-    private static readonly Func<AdminDbContext, byte[], Task<TokenMatch?>> FindTokenByHash = EF.CompileAsyncQuery(
+    // building and translating the LINQ tree again. Per service instance, not static: a compiled query is
+    // bound to the database provider that first ran it (SQLite or PostgreSQL), and one process may host both.
+    private readonly Func<AdminDbContext, byte[], Task<TokenMatch?>> FindTokenByHash = EF.CompileAsyncQuery(
         (AdminDbContext db, byte[] hash) => db.ScimTokens.AsNoTracking()
             .Where(t => t.Hash == hash)
             .Join(db.Teams, t => t.TeamId, team => team.Id, (t, team) => new TokenMatch(
