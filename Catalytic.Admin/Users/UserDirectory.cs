@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Linq.Expressions;
 using Catalytic.Admin.Data;
 using Microsoft.AspNetCore.Identity;
@@ -344,7 +343,7 @@ public sealed partial class UserDirectory(
         return null;
     }
 
-    /// <summary>Saves; when a unique index refuses the write (a racing request won), says which attribute.</summary>
+    /// <summary>Saves; when a unique index refuses the write (the value is taken), says which attribute.</summary>
     private static async Task<UserError?> TrySaveAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid userId, CancellationToken ct)
     {
         try
@@ -359,13 +358,15 @@ public sealed partial class UserDirectory(
         }
     }
 
+    // Only a unique index's refusal is a conflict; other constraint failures (a foreign key, NOT NULL) stay errors.
     private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
     {
-        SqliteException s => s.SqliteErrorCode == 19,
+        SqliteException s => s.SqliteExtendedErrorCode == SqliteUniqueConstraint,
         PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
-        DbException => false,
         _ => false,
     };
+
+    private const int SqliteUniqueConstraint = 2067;
 
     private static async Task<bool> IsLastAdminAsync(AdminDbContext db, User user, CancellationToken ct) =>
         !await db.Users.AnyAsync(u => u.TeamId == user.TeamId && u.IsAdmin && u.Active && u.Id != user.Id, ct);
