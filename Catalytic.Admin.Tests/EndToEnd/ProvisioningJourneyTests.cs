@@ -118,7 +118,8 @@ public sealed class ProvisioningJourneyTests(TestIdentityProvider idp, BrowserFi
         await page.FillAsync("#username", team.AdminUserName);
         await page.FillAsync("#password", AppFactory.AdminPassword);
         await page.ClickAsync("[data-testid=local-sign-in]");
-        await page.WaitForURLAsync($"{baseUrl}/admin");
+        // The redirect after sign-in is enough: the next step navigates on; waiting for "load" here raced it.
+        await page.WaitForURLAsync($"{baseUrl}/admin", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     /// <summary>What the IdP holds: the SCIM base URL and the token, over real HTTP to the app's port.</summary>

@@ -40,7 +40,8 @@ public sealed class SsoSettingsScreenshotTests(BrowserFixture browsers) : IAsync
         await page.FillAsync("#username", team.AdminUserName);
         await page.FillAsync("#password", AppFactory.AdminPassword);
         await page.ClickAsync("[data-testid=local-sign-in]");
-        await page.WaitForURLAsync($"{baseUrl}/admin");
+        // The redirect after sign-in is enough: the next step navigates on; waiting for "load" here raced it.
+        await page.WaitForURLAsync($"{baseUrl}/admin", new() { WaitUntil = WaitUntilState.Commit });
         await page.GotoAsync($"{baseUrl}/admin/sso");
         await FirstRunToScimTests.WaitUntilInteractiveAsync(page);
 
