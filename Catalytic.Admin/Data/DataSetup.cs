@@ -16,12 +16,19 @@ public static class DataSetup
         {
             services.AddPooledDbContextFactory<PostgresAdminDbContext>(db => Configure(db).UseNpgsql(options.ConnectionString));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
+            services.AddSingleton<IHotPathReads, EfHotPathReads>();
         }
         else
         {
+            var connectionString = PrepareSqlite(options.ConnectionString);
             services.AddPooledDbContextFactory<SqliteAdminDbContext>(db =>
-                Configure(db).UseSqlite(PrepareSqlite(options.ConnectionString)).AddInterceptors(new SqliteBusyTimeout()));
+                Configure(db).UseSqlite(connectionString).AddInterceptors(new SqliteBusyTimeout()));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
+            services.AddSingleton<IHotPathReads>(sp =>
+            {
+                using var db = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext();
+                return new SqliteHotPathReads(connectionString, db.Model);
+            });
         }
 
         // Data Protection's key store asks for the context itself.

@@ -1,4 +1,7 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Catalytic.Admin.Data;
@@ -10,23 +13,36 @@ namespace Catalytic.Admin.Data;
 /// Also sets <c>synchronous = NORMAL</c>, the usual pairing with WAL: a commit no longer waits for a disk
 /// flush (the WAL is flushed at checkpoints), which is most of a write's cost. Committed data survives the
 /// app crashing or being killed; only a power loss or OS crash can lose the last commits, which an IdP's
-/// next sync puts back. Per connection, so it is set on every open like the timeout.
+/// next sync puts back. Both are per native connection.
 /// </summary>
 internal sealed class SqliteBusyTimeout : DbConnectionInterceptor
 {
     private const string Pragma = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
 
+    // Microsoft.Data.Sqlite pools native connections, and both settings stay on the native connection: run
+    // them the first time a native connection is opened, not on every open (every request opens one or two).
+    private readonly ConditionalWeakTable<sqlite3, object> prepared = new();
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragma;
-        command.ExecuteNonQuery();
+        if (NeedsPragmas(connection))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragma;
+            command.ExecuteNonQuery();
+        }
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragma;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (NeedsPragmas(connection))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragma;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
+
+    private bool NeedsPragmas(DbConnection connection) =>
+        connection is not SqliteConnection { Handle: { } handle } || prepared.TryAdd(handle, Pragma);
 }

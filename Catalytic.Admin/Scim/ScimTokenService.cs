@@ -41,6 +41,7 @@ public readonly record struct ScimTokenValidation(Guid TeamId, string TeamSlug, 
 /// </summary>
 public sealed class ScimTokenService(
     IDbContextFactory<AdminDbContext> dbFactory,
+    IHotPathReads reads,
     IDataProtectionProvider dataProtection,
     TimeProvider clock)
 {
@@ -172,8 +173,7 @@ public sealed class ScimTokenService(
         }
 
         var hash = Hash(presented);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var found = await FindTokenByHash(db, hash);
+        var found = await reads.FindTokenAsync(hash, ct);
 
         if (found is null || !CryptographicOperations.FixedTimeEquals(found.Hash, hash))
         {
@@ -192,27 +192,9 @@ public sealed class ScimTokenService(
             return new(Guid.Empty, teamSlug, failure);
         }
 
-        await TouchLastUsedAsync(db, found.Id, now, ct);
+        await TouchLastUsedAsync(found.Id, now, ct);
         return new(found.TeamId, found.Slug, null);
     }
-
-    private sealed record TokenMatch(Guid Id, byte[] Hash, Guid TeamId, string Slug, DateTime? RevokedAt, DateTime? ExpiresAt, bool Enabled);
-
-    // Runs on every SCIM request: compiled once, so a request pays for one indexed lookup and not for
-    // building and translating the LINQ tree again. Per service instance, not static: a compiled query is
-    // bound to the database provider that first ran it (SQLite or PostgreSQL), and one process may host both.
-    private readonly Func<AdminDbContext, byte[], Task<TokenMatch?>> FindTokenByHash = EF.CompileAsyncQuery(
-        (AdminDbContext db, byte[] hash) => db.ScimTokens.AsNoTracking()
-            .Where(t => t.Hash == hash)
-            .Join(db.Teams, t => t.TeamId, team => team.Id, (t, team) => new TokenMatch(
-                t.Id,
-                t.Hash,
-                t.TeamId,
-                team.Slug,
-                t.RevokedAt,
-                t.ExpiresAt,
-                db.ScimSettings.Where(s => s.TeamId == t.TeamId).Select(s => s.Enabled).FirstOrDefault()))
-            .FirstOrDefault());
 
     public async Task<ProvisioningDefaults> GetDefaultsAsync(Guid teamId, CancellationToken ct = default)
     {
@@ -253,7 +235,7 @@ public sealed class ScimTokenService(
         return value;
     }
 
-    private async Task TouchLastUsedAsync(AdminDbContext db, Guid tokenId, DateTime now, CancellationToken ct)
+    private async Task TouchLastUsedAsync(Guid tokenId, DateTime now, CancellationToken ct)
     {
         if (lastUsedWritten.TryGetValue(tokenId, out var written) && now - written < LastUsedResolution)
         {
@@ -261,6 +243,7 @@ public sealed class ScimTokenService(
         }
 
         lastUsedWritten[tokenId] = now;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.ScimTokens.Where(t => t.Id == tokenId).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
     }
 

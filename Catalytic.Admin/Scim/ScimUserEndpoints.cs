@@ -64,6 +64,19 @@ public static class ScimUserEndpoints
                 return InvalidFilter(text, problem);
             }
 
+            if (AsUserNameLookup(node) is { } userName && startIndex == 1 && count > 0)
+            {
+                // What every IdP sends before a create and to associate an account: at most one match, by the
+                // unique index, through the directory's compiled query.
+                var found = await users.FindByUserNameAsync(ScimRequest.TeamId(context), userName, ct);
+                if (found is not null)
+                {
+                    notes?.Affected(found.Id, found.UserName);
+                }
+
+                return ScimUserResource.ListResult(found is null ? 0 : 1, startIndex, found is null ? [] : [found], ScimLocation.Base(context, team), ScimProjection.From(query));
+            }
+
             try
             {
                 filter = UserFilterTranslator.Translate(node);
@@ -89,6 +102,13 @@ public static class ScimUserEndpoints
 
         return ScimUserResource.ListResult(page.TotalResults, startIndex, page.Users, ScimLocation.Base(context, team), ScimProjection.From(query));
     }
+
+    /// <summary>The value of a plain <c>userName eq "…"</c> filter; null for any other filter.</summary>
+    private static string? AsUserNameLookup(FilterNode node) =>
+        node is CompareFilter { Operator: CompareOperator.Eq, Value.Kind: LiteralKind.Text } compare
+        && ScimUserAttributes.Resolve(compare.Attribute) is (UserAttribute.UserName, null)
+            ? compare.Value.Text
+            : null;
 
     public static async Task<Results<ScimJsonResult, ScimErrorResult>> CreateUser(
         HttpContext context, string team, UserDirectory users, IOptions<AppOptions> options, CancellationToken ct)

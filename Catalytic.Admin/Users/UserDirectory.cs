@@ -29,24 +29,18 @@ public sealed record UserPage(int TotalResults, IReadOnlyList<User> Users);
 /// </summary>
 public sealed partial class UserDirectory(
     IDbContextFactory<AdminDbContext> dbFactory,
+    IHotPathReads reads,
     UserChangeNotifier notifier,
     TimeProvider clock)
 {
     private const int MaxConcurrencyRetries = 3;
     private static readonly PasswordHasher<User> Hasher = new();
 
-    public async Task<User?> FindAsync(Guid teamId, Guid userId, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
-    }
+    public Task<User?> FindAsync(Guid teamId, Guid userId, CancellationToken ct = default) =>
+        reads.FindUserAsync(teamId, userId, ct);
 
-    public async Task<User?> FindByUserNameAsync(Guid teamId, string userName, CancellationToken ct = default)
-    {
-        var normalized = UserRules.Normalize(userName);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.TeamId == teamId && u.NormalizedUserName == normalized, ct);
-    }
+    public Task<User?> FindByUserNameAsync(Guid teamId, string userName, CancellationToken ct = default) =>
+        reads.FindUserByNormalizedNameAsync(teamId, UserRules.Normalize(userName), ct);
 
     /// <summary>A page of the team's users matching <paramref name="filter"/>, in a stable order.</summary>
     public async Task<UserPage> ListAsync(
