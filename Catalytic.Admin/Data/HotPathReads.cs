@@ -24,6 +24,9 @@ public interface IHotPathReads
     Task<User?> FindUserAsync(Guid teamId, Guid userId, CancellationToken ct);
 
     Task<User?> FindUserByNormalizedNameAsync(Guid teamId, string normalizedUserName, CancellationToken ct);
+
+    /// <summary>The team's defaults for accounts an IdP creates; null when the team never saved any.</summary>
+    Task<ProvisioningDefaults?> FindProvisioningDefaultsAsync(Guid teamId, CancellationToken ct);
 }
 
 /// <summary>The reads as EF Core compiled queries: used on PostgreSQL, where they cost little next to the round trip.</summary>
@@ -52,10 +55,22 @@ internal sealed class EfHotPathReads(IDbContextFactory<AdminDbContext> dbFactory
         (AdminDbContext db, Guid teamId, string normalized, CancellationToken ct) =>
             db.Users.AsNoTracking().FirstOrDefault(u => u.TeamId == teamId && u.NormalizedUserName == normalized));
 
+    private readonly Func<AdminDbContext, Guid, CancellationToken, Task<ProvisioningDefaults?>> findDefaults = EF.CompileAsyncQuery(
+        (AdminDbContext db, Guid teamId, CancellationToken ct) => db.ScimSettings.AsNoTracking()
+            .Where(s => s.TeamId == teamId)
+            .Select(s => new ProvisioningDefaults(s.DefaultEmailNotifications, s.DefaultWeeklyDigest, s.DefaultShowWelcomeTour))
+            .FirstOrDefault());
+
     public async Task<ScimTokenMatch?> FindTokenAsync(byte[] hash, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await findToken(db, hash, ct);
+    }
+
+    public async Task<ProvisioningDefaults?> FindProvisioningDefaultsAsync(Guid teamId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await findDefaults(db, teamId, ct);
     }
 
     public async Task<User?> FindUserAsync(Guid teamId, Guid userId, CancellationToken ct)
@@ -89,6 +104,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private readonly Query tokenQuery;
     private readonly Query userByIdQuery;
     private readonly Query userByNameQuery;
+    private readonly Query defaultsQuery;
     private readonly EntityReader<User> userReader;
     private bool disposed;
 
@@ -119,6 +135,13 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
             $"WHERE t.{Column(tokens, nameof(ScimToken.Hash))} = $hash LIMIT 1",
             Parameter(tokens, nameof(ScimToken.Hash), "$hash"));
 
+        defaultsQuery = new Query(
+            $"SELECT {Column(settings, nameof(ScimSettings.DefaultEmailNotifications))}, {Column(settings, nameof(ScimSettings.DefaultWeeklyDigest))}, " +
+            $"{Column(settings, nameof(ScimSettings.DefaultShowWelcomeTour))} FROM {Table(settings)} WHERE {Column(settings, nameof(ScimSettings.TeamId))} = $team LIMIT 1",
+            Parameter(settings, nameof(ScimSettings.TeamId), "$team"));
+        var notifications = Converter(settings, nameof(ScimSettings.DefaultEmailNotifications));
+        readDefaults = reader => new ProvisioningDefaults((EmailNotifications)notifications(reader, 0)!, reader.GetBoolean(1), reader.GetBoolean(2));
+
         var tokenId = Converter(tokens, nameof(ScimToken.Id));
         var teamId = Converter(tokens, nameof(ScimToken.TeamId));
         var revoked = Converter(tokens, nameof(ScimToken.RevokedAt));
@@ -134,6 +157,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     }
 
     private readonly Func<SqliteDataReader, ScimTokenMatch> readToken;
+    private readonly Func<SqliteDataReader, ProvisioningDefaults> readDefaults;
 
     public Task<ScimTokenMatch?> FindTokenAsync(byte[] hash, CancellationToken ct) =>
         Task.FromResult(Read(tokenQuery, hash, null, readToken));
@@ -143,6 +167,9 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 
     public Task<User?> FindUserByNormalizedNameAsync(Guid teamId, string normalizedUserName, CancellationToken ct) =>
         Task.FromResult(Read(userByNameQuery, teamId, normalizedUserName, userReader.Read));
+
+    public Task<ProvisioningDefaults?> FindProvisioningDefaultsAsync(Guid teamId, CancellationToken ct) =>
+        Task.FromResult(Read(defaultsQuery, teamId, null, readDefaults));
 
     // Synchronous on purpose: Microsoft.Data.Sqlite's async methods run synchronously anyway, and an indexed
     // read of one row takes microseconds.

@@ -196,11 +196,15 @@ public sealed class ScimTokenService(
         return new(found.TeamId, found.Slug, null);
     }
 
+    /// <summary>What a team that never saved its defaults gets (the <see cref="ScimSettings"/> initial values).</summary>
+    public static readonly ProvisioningDefaults DefaultProvisioningDefaults = new(
+        new ScimSettings().DefaultEmailNotifications, new ScimSettings().DefaultWeeklyDigest, new ScimSettings().DefaultShowWelcomeTour);
+
     public async Task<ProvisioningDefaults> GetDefaultsAsync(Guid teamId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var s = await db.ScimSettings.AsNoTracking().FirstOrDefaultAsync(x => x.TeamId == teamId, ct) ?? new ScimSettings { TeamId = teamId };
-        return new ProvisioningDefaults(s.DefaultEmailNotifications, s.DefaultWeeklyDigest, s.DefaultShowWelcomeTour);
+        var s = await db.ScimSettings.AsNoTracking().FirstOrDefaultAsync(x => x.TeamId == teamId, ct);
+        return s is null ? DefaultProvisioningDefaults : new ProvisioningDefaults(s.DefaultEmailNotifications, s.DefaultWeeklyDigest, s.DefaultShowWelcomeTour);
     }
 
     public async Task SaveDefaultsAsync(Guid teamId, ProvisioningDefaults defaults, CancellationToken ct = default)

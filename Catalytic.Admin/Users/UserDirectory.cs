@@ -80,16 +80,15 @@ public sealed partial class UserDirectory(
 
         // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
         // then says which one. That saves two queries on every create an IdP makes.
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One connection for the defaults read and the insert, instead of taking one from the pool for each.
-        await db.Database.OpenConnectionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
         Apply(user, profile);
         if (source == UserSource.Idp)
         {
-            await ApplyProvisioningDefaultsAsync(db, user, ct);
+            await ApplyProvisioningDefaultsAsync(user, ct);
         }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
 
         db.Users.Add(user);
         if (await TrySaveAsync(db, teamId, profile, user.Id, ct) is { } raced)
@@ -308,13 +307,12 @@ public sealed partial class UserDirectory(
         user.UpdatedAt = clock.GetUtcNow().UtcDateTime;
     }
 
-    private static async Task ApplyProvisioningDefaultsAsync(AdminDbContext db, User user, CancellationToken ct)
+    private async Task ApplyProvisioningDefaultsAsync(User user, CancellationToken ct)
     {
-        var defaults = await db.ScimSettings.AsNoTracking().FirstOrDefaultAsync(s => s.TeamId == user.TeamId, ct)
-            ?? new Scim.ScimSettings { TeamId = user.TeamId };
-        user.EmailNotifications = defaults.DefaultEmailNotifications;
-        user.WeeklyDigest = defaults.DefaultWeeklyDigest;
-        user.ShowWelcomeTour = defaults.DefaultShowWelcomeTour;
+        var defaults = await reads.FindProvisioningDefaultsAsync(user.TeamId, ct) ?? Scim.ScimTokenService.DefaultProvisioningDefaults;
+        user.EmailNotifications = defaults.EmailNotifications;
+        user.WeeklyDigest = defaults.WeeklyDigest;
+        user.ShowWelcomeTour = defaults.ShowWelcomeTour;
     }
 
     private static async Task<UserError?> FindConflictAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid? exceptUserId, CancellationToken ct)
