@@ -36,6 +36,11 @@ public sealed partial class UserDirectory(
     private const int MaxConcurrencyRetries = 3;
     private static readonly PasswordHasher<User> Hasher = new();
 
+    // The user a write changes (every PATCH, PUT and DELETE), tracked; compiled once instead of translated per
+    // request. Per instance: a compiled query stays bound to the provider that first ran it.
+    private readonly Func<AdminDbContext, Guid, Guid, CancellationToken, Task<User?>> findTracked = EF.CompileAsyncQuery(
+        (AdminDbContext db, Guid teamId, Guid userId, CancellationToken ct) => db.Users.FirstOrDefault(u => u.TeamId == teamId && u.Id == userId));
+
     public Task<User?> FindAsync(Guid teamId, Guid userId, CancellationToken ct = default) =>
         reads.FindUserAsync(teamId, userId, ct);
 
@@ -116,7 +121,7 @@ public sealed partial class UserDirectory(
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await db.Database.OpenConnectionAsync(ct);
-            var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+            var user = await findTracked(db, teamId, userId, ct);
             if (user is null)
             {
                 return NotFound(userId);
@@ -180,7 +185,7 @@ public sealed partial class UserDirectory(
     public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+        var user = await findTracked(db, teamId, userId, ct);
         if (user is null)
         {
             return NotFound(userId);
@@ -213,7 +218,7 @@ public sealed partial class UserDirectory(
     public async Task<UserResult> SetAdminAsync(Guid teamId, Guid userId, bool isAdmin, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var user = await db.Users.FirstOrDefaultAsync(u => u.TeamId == teamId && u.Id == userId, ct);
+        var user = await findTracked(db, teamId, userId, ct);
         if (user is null)
         {
             return NotFound(userId);
