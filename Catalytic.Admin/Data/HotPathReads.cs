@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Reflection;
+using System.Linq.Expressions;
 using Catalytic.Admin.Scim;
 using Catalytic.Admin.Teams;
 using Catalytic.Admin.Users;
@@ -139,20 +139,20 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
             $"SELECT {Column(settings, nameof(ScimSettings.DefaultEmailNotifications))}, {Column(settings, nameof(ScimSettings.DefaultWeeklyDigest))}, " +
             $"{Column(settings, nameof(ScimSettings.DefaultShowWelcomeTour))} FROM {Table(settings)} WHERE {Column(settings, nameof(ScimSettings.TeamId))} = $team LIMIT 1",
             Parameter(settings, nameof(ScimSettings.TeamId), "$team"));
-        var notifications = Converter(settings, nameof(ScimSettings.DefaultEmailNotifications));
-        readDefaults = reader => new ProvisioningDefaults((EmailNotifications)notifications(reader, 0)!, reader.GetBoolean(1), reader.GetBoolean(2));
+        var notifications = Converter(settings, nameof(ScimSettings.DefaultEmailNotifications), 0);
+        readDefaults = reader => new ProvisioningDefaults((EmailNotifications)notifications(reader)!, reader.GetBoolean(1), reader.GetBoolean(2));
 
-        var tokenId = Converter(tokens, nameof(ScimToken.Id));
-        var teamId = Converter(tokens, nameof(ScimToken.TeamId));
-        var revoked = Converter(tokens, nameof(ScimToken.RevokedAt));
-        var expires = Converter(tokens, nameof(ScimToken.ExpiresAt));
+        var tokenId = Converter(tokens, nameof(ScimToken.Id), 0);
+        var teamId = Converter(tokens, nameof(ScimToken.TeamId), 2);
+        var revoked = Converter(tokens, nameof(ScimToken.RevokedAt), 4);
+        var expires = Converter(tokens, nameof(ScimToken.ExpiresAt), 5);
         readToken = reader => new ScimTokenMatch(
-            (Guid)tokenId(reader, 0)!,
+            (Guid)tokenId(reader)!,
             (byte[])reader.GetValue(1),
-            (Guid)teamId(reader, 2)!,
+            (Guid)teamId(reader)!,
             reader.GetString(3),
-            (DateTime?)revoked(reader, 4),
-            (DateTime?)expires(reader, 5),
+            (DateTime?)revoked(reader),
+            (DateTime?)expires(reader),
             !reader.IsDBNull(6) && reader.GetBoolean(6));
     }
 
@@ -235,8 +235,13 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private static (string Name, RelationalTypeMapping Mapping) Parameter(IEntityType entity, string property, string name) =>
         (name, (RelationalTypeMapping)entity.FindProperty(property)!.GetRelationalTypeMapping());
 
-    private static Func<SqliteDataReader, int, object?> Converter(IEntityType entity, string property) =>
-        EntityReader<User>.ValueReader(entity.FindProperty(property)!);
+    /// <summary>One column read and converted as EF would, for the hand-shaped token and defaults rows.</summary>
+    private static Func<SqliteDataReader, object?> Converter(IEntityType entity, string property, int ordinal)
+    {
+        var reader = Expression.Parameter(typeof(SqliteDataReader), "reader");
+        var value = EntityReader<User>.ValueExpression(entity.FindProperty(property)!, reader, ordinal);
+        return Expression.Lambda<Func<SqliteDataReader, object?>>(Expression.Convert(value, typeof(object)), reader).Compile();
+    }
 
     /// <summary>A statement and how its (at most two) parameters are bound: with EF's mapping, as EF binds them.</summary>
     private sealed class Query(string sql, params (string Name, RelationalTypeMapping Mapping)[] parameters)
@@ -295,51 +300,62 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 
 /// <summary>
 /// Reads rows of one entity the way EF maps them: every mapped property's column, converted with the model's
-/// value converters (enums stored as text, UTC dates). A property added to the entity is read without a change here.
+/// value converters (enums stored as text, UTC dates). Compiled once into a delegate, so a row costs typed
+/// reads and assignments only. A property added to the entity is read without a change here.
 /// </summary>
 internal sealed class EntityReader<T>
     where T : class
 {
-    private readonly (PropertyInfo Property, Func<SqliteDataReader, int, object?> Read)[] columns;
-
     public EntityReader(IEntityType entity)
     {
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var properties = entity.GetProperties().Where(p => p.PropertyInfo is not null).ToArray();
-        columns = properties.Select(p => (p.PropertyInfo!, ValueReader(p))).ToArray();
         SelectList = string.Join(", ", properties.Select(p => $"\"{p.GetColumnName(table)}\""));
+
+        var reader = Expression.Parameter(typeof(SqliteDataReader), "reader");
+        var bindings = properties.Select((p, i) => Expression.Bind(p.PropertyInfo!, ValueExpression(p, reader, i)));
+        Read = Expression.Lambda<Func<SqliteDataReader, T>>(Expression.MemberInit(Expression.New(typeof(T)), bindings), reader).Compile();
     }
 
     public string SelectList { get; }
 
-    public T Read(SqliteDataReader reader)
-    {
-        // Every mapped property is set below, so the constructor's defaults do not matter.
-        var entity = Activator.CreateInstance<T>();
-        for (var i = 0; i < columns.Length; i++)
-        {
-            columns[i].Property.SetValue(entity, columns[i].Read(reader, i));
-        }
+    public Func<SqliteDataReader, T> Read { get; }
 
-        return entity;
-    }
-
-    public static Func<SqliteDataReader, int, object?> ValueReader(IProperty property)
+    /// <summary>One column as the property's type: a typed read, the model's converter, NULL as the default.</summary>
+    public static Expression ValueExpression(IProperty property, Expression reader, int ordinal)
     {
         var mapping = property.GetRelationalTypeMapping();
         var converter = mapping.Converter;
-        var stored = Nullable.GetUnderlyingType(converter?.ProviderClrType ?? mapping.ClrType) ?? converter?.ProviderClrType ?? mapping.ClrType;
-        Func<SqliteDataReader, int, object> read =
-            stored == typeof(string) ? (r, i) => r.GetString(i)
-            : stored == typeof(Guid) ? (r, i) => r.GetGuid(i)
-            : stored == typeof(DateTime) ? (r, i) => r.GetDateTime(i)
-            : stored == typeof(bool) ? (r, i) => r.GetBoolean(i)
-            : stored == typeof(int) ? (r, i) => r.GetInt32(i)
-            : stored == typeof(long) ? (r, i) => r.GetInt64(i)
-            : stored == typeof(byte[]) ? (r, i) => (byte[])r.GetValue(i)
-            : throw new NotSupportedException($"{property.DeclaringType.DisplayName()}.{property.Name}: no fast reader for {stored.Name} columns.");
-        return converter is null
-            ? (r, i) => r.IsDBNull(i) ? null : read(r, i)
-            : (r, i) => r.IsDBNull(i) ? null : converter.ConvertFromProvider(read(r, i));
+        var providerType = converter?.ProviderClrType ?? mapping.ClrType;
+        var stored = Nullable.GetUnderlyingType(providerType) ?? providerType;
+        var getter = stored == typeof(byte[])
+            ? typeof(SqliteDataReader).GetMethod(nameof(SqliteDataReader.GetFieldValue))!.MakeGenericMethod(typeof(byte[]))
+            : Getters.TryGetValue(stored, out var name)
+                ? typeof(SqliteDataReader).GetMethod(name, [typeof(int)])!
+                : throw new NotSupportedException($"{property.DeclaringType.DisplayName()}.{property.Name}: no fast reader for {stored.Name} columns.");
+
+        var index = Expression.Constant(ordinal);
+        Expression value = Expression.Call(reader, getter, index);
+        if (converter is not null)
+        {
+            var fromProvider = converter.ConvertFromProviderExpression;
+            value = Expression.Invoke(fromProvider, Expression.Convert(value, fromProvider.Parameters[0].Type));
+        }
+
+        var target = property.ClrType;
+        return Expression.Condition(
+            Expression.Call(reader, typeof(SqliteDataReader).GetMethod(nameof(SqliteDataReader.IsDBNull), [typeof(int)])!, index),
+            Expression.Default(target),
+            Expression.Convert(value, target));
     }
+
+    private static readonly Dictionary<Type, string> Getters = new()
+    {
+        [typeof(string)] = nameof(SqliteDataReader.GetString),
+        [typeof(Guid)] = nameof(SqliteDataReader.GetGuid),
+        [typeof(DateTime)] = nameof(SqliteDataReader.GetDateTime),
+        [typeof(bool)] = nameof(SqliteDataReader.GetBoolean),
+        [typeof(int)] = nameof(SqliteDataReader.GetInt32),
+        [typeof(long)] = nameof(SqliteDataReader.GetInt64),
+    };
 }
