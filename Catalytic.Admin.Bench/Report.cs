@@ -273,7 +273,9 @@ internal static class Report
 
             if (maxP95 is { } max && app.Latency.P95Ms is { } p95 && p95 > max)
             {
-                failures.Add("p95");
+                // Still a failure, but say when the raw-SQLite ceiling misses it too on this machine: then the
+                // target is beyond what the hardware does at this concurrency, not something the app adds.
+                failures.Add(ceiling?.Latency.P95Ms > max ? "p95 (ceiling too)" : "p95");
             }
 
             result = failures.Count == 0 ? "pass" : "FAIL: " + string.Join(", ", failures);
