@@ -110,4 +110,34 @@ public sealed class PostgresTests : IAsyncLifetime
         Assert.Equal(rotated, await app.Get<ScimTokenService>().RevealCurrentAsync(team.Id));
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("ServiceProviderConfig")).StatusCode);
     }
+
+    [Fact]
+    public async Task Postgres_ActivityLog_SavesEveryScimRequestWithItsUser()
+    {
+        using var client = Client();
+        var created = await client.CreateUserAsync("LogUser", email: "log@example.com", externalId: "00u9");
+        var id = Guid.Parse(created.Id());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"Users/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"Users/{Guid.NewGuid()}")).StatusCode);
+
+        var log = app!.Get<Catalytic.Admin.Provisioning.ProvisioningLog>();
+        await log.FlushAsync(TestContext.Current.CancellationToken);
+        var events = await log.ListAsync(team.Id, new Catalytic.Admin.Provisioning.ActivityQuery(), TestContext.Current.CancellationToken);
+
+        var create = Assert.Single(events, e => e.Operation == "create");
+        Assert.Equal(201, create.Status);
+        Assert.Equal(id, create.UserId);
+        Assert.Equal("LogUser", create.UserName);
+        Assert.Equal(DateTimeKind.Utc, create.At.Kind);
+        Assert.Contains(events, e => e.Status == 404 && e.Detail is not null);
+        var forUser = await log.ListAsync(team.Id, new Catalytic.Admin.Provisioning.ActivityQuery { UserId = id }, TestContext.Current.CancellationToken);
+        Assert.Equal(["get", "create"], forUser.Select(e => e.Operation));
+    }
+
+    [Fact]
+    public void Postgres_HotPathReads_AreEfCompiledQueries()
+    {
+        using var client = Client();
+        Assert.IsType<Catalytic.Admin.Data.EfHotPathReads>(app!.Get<Catalytic.Admin.Data.IHotPathReads>());
+    }
 }

@@ -7,6 +7,9 @@ public static class ScimEndpoints
 {
     public const string Policy = "Scim";
 
+    /// <summary>Every team's SCIM endpoint lives under this path.</summary>
+    public const string PathPrefix = "/scim/v2";
+
     public static IServiceCollection AddScim(this IServiceCollection services)
     {
         services.AddSingleton<ScimTokenService>();
@@ -20,7 +23,7 @@ public static class ScimEndpoints
     /// <summary>Maps <c>/scim/v2/{team}</c>: one group, one bearer scheme, one policy pinned to it.</summary>
     public static RouteGroupBuilder MapScim(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/scim/v2/{team}").RequireAuthorization(Policy).DisableAntiforgery();
+        var group = app.MapGroup(PathPrefix + "/{team}").RequireAuthorization(Policy).DisableAntiforgery();
         group.AddEndpointFilter(AnswerUnexpectedErrorsAsScim);
         group.MapScimDiscovery();
         group.MapScimUsers();
@@ -70,6 +73,6 @@ public static class ScimEndpoints
     /// <summary>Records SCIM requests, refused ones included; placed before authentication.</summary>
     public static IApplicationBuilder UseScimActivityRecording(this IApplicationBuilder app) =>
         app.UseWhen(
-            context => context.Request.Path.StartsWithSegments("/scim/v2", StringComparison.OrdinalIgnoreCase),
+            context => context.Request.Path.StartsWithSegments(PathPrefix, StringComparison.OrdinalIgnoreCase),
             branch => branch.UseMiddleware<ProvisioningRecorderMiddleware>());
 }
