@@ -103,12 +103,15 @@ public sealed class HotPathReadsTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Implementations))]
-    public async Task FindProvisioningDefaults_AreWhatTheSettingsPageShows_BeforeAndAfterASave(string implementation)
+    public async Task FindProvisioningDefaults_AreWhatEfReads_BeforeAndAfterASave(string implementation)
     {
         var reads = Reads(implementation);
         var ct = TestContext.Current.CancellationToken;
-        var initial = await reads.FindProvisioningDefaultsAsync(team.Id, ct) ?? ScimTokenService.DefaultProvisioningDefaults;
-        Assert.Equal(await app.Get<ScimTokenService>().GetDefaultsAsync(team.Id, ct), initial);
+        await using (var db = await app.DbAsync())
+        {
+            var row = await db.ScimSettings.AsNoTracking().FirstOrDefaultAsync(s => s.TeamId == team.Id, ct);
+            Assert.Equal(row is null ? null : ProvisioningDefaults.From(row), await reads.FindProvisioningDefaultsAsync(team.Id, ct));
+        }
 
         var saved = new ProvisioningDefaults(EmailNotifications.None, WeeklyDigest: false, ShowWelcomeTour: false);
         await app.Get<ScimTokenService>().SaveDefaultsAsync(team.Id, saved, ct);

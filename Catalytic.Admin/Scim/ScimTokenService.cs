@@ -17,7 +17,13 @@ public sealed record ScimTokenInfo(Guid Id, DateTime CreatedAt, DateTime? Expire
 
 public sealed record ScimStatus(bool SsoConfigured, bool Enabled, IReadOnlyList<ScimTokenInfo> LiveTokens);
 
-public sealed record ProvisioningDefaults(EmailNotifications EmailNotifications, bool WeeklyDigest, bool ShowWelcomeTour);
+public sealed record ProvisioningDefaults(EmailNotifications EmailNotifications, bool WeeklyDigest, bool ShowWelcomeTour)
+{
+    /// <summary>What a team that never saved its defaults gets: the initial values of <see cref="ScimSettings"/>.</summary>
+    public static readonly ProvisioningDefaults Initial = From(new ScimSettings());
+
+    public static ProvisioningDefaults From(ScimSettings s) => new(s.DefaultEmailNotifications, s.DefaultWeeklyDigest, s.DefaultShowWelcomeTour);
+}
 
 public enum ScimAuthFailure
 {
@@ -196,16 +202,8 @@ public sealed class ScimTokenService(
         return new(found.TeamId, found.Slug, null);
     }
 
-    /// <summary>What a team that never saved its defaults gets (the <see cref="ScimSettings"/> initial values).</summary>
-    public static readonly ProvisioningDefaults DefaultProvisioningDefaults = new(
-        new ScimSettings().DefaultEmailNotifications, new ScimSettings().DefaultWeeklyDigest, new ScimSettings().DefaultShowWelcomeTour);
-
-    public async Task<ProvisioningDefaults> GetDefaultsAsync(Guid teamId, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var s = await db.ScimSettings.AsNoTracking().FirstOrDefaultAsync(x => x.TeamId == teamId, ct);
-        return s is null ? DefaultProvisioningDefaults : new ProvisioningDefaults(s.DefaultEmailNotifications, s.DefaultWeeklyDigest, s.DefaultShowWelcomeTour);
-    }
+    public async Task<ProvisioningDefaults> GetDefaultsAsync(Guid teamId, CancellationToken ct = default) =>
+        await reads.FindProvisioningDefaultsAsync(teamId, ct) ?? ProvisioningDefaults.Initial;
 
     public async Task SaveDefaultsAsync(Guid teamId, ProvisioningDefaults defaults, CancellationToken ct = default)
     {

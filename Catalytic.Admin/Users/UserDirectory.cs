@@ -94,7 +94,6 @@ public sealed partial class UserDirectory(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-
         db.Users.Add(user);
         if (await TrySaveAsync(db, teamId, profile, user.Id, ct) is { } raced)
         {
@@ -314,7 +313,7 @@ public sealed partial class UserDirectory(
 
     private async Task ApplyProvisioningDefaultsAsync(User user, CancellationToken ct)
     {
-        var defaults = await reads.FindProvisioningDefaultsAsync(user.TeamId, ct) ?? Scim.ScimTokenService.DefaultProvisioningDefaults;
+        var defaults = await reads.FindProvisioningDefaultsAsync(user.TeamId, ct) ?? Scim.ProvisioningDefaults.Initial;
         user.EmailNotifications = defaults.EmailNotifications;
         user.WeeklyDigest = defaults.WeeklyDigest;
         user.ShowWelcomeTour = defaults.ShowWelcomeTour;
