@@ -106,6 +106,8 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private readonly Query userByNameQuery;
     private readonly Query defaultsQuery;
     private readonly EntityReader<User> userReader;
+    private readonly Func<SqliteDataReader, ScimTokenMatch> readToken;
+    private readonly Func<SqliteDataReader, ProvisioningDefaults> readDefaults;
     private bool disposed;
 
     public SqliteHotPathReads(string connectionString, IModel model)
@@ -155,9 +157,6 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
             (DateTime?)expires(reader),
             !reader.IsDBNull(6) && reader.GetBoolean(6));
     }
-
-    private readonly Func<SqliteDataReader, ScimTokenMatch> readToken;
-    private readonly Func<SqliteDataReader, ProvisioningDefaults> readDefaults;
 
     public Task<ScimTokenMatch?> FindTokenAsync(byte[] hash, CancellationToken ct) =>
         Task.FromResult(Read(tokenQuery, hash, null, readToken));
