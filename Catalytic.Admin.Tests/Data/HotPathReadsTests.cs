@@ -184,7 +184,7 @@ public sealed class HotPathReadsTests : IAsyncLifetime
 public sealed class SqliteConnectionSettingsTests
 {
     [Fact]
-    public async Task EveryOpenedContext_HasTheBusyTimeoutAndNormalSynchronous()
+    public async Task EveryOpenedContext_HasTheBusyTimeoutNormalSynchronousAndWalCap()
     {
         await using var app = new AppFactory();
         await app.CreateTeamAsync();
@@ -195,6 +195,7 @@ public sealed class SqliteConnectionSettingsTests
             var connection = db.Database.GetDbConnection();
             Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous;"));
             Assert.Equal(5000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
+            Assert.Equal(SqliteBusyTimeout.WalSizeLimitBytes, await ScalarAsync(connection, "PRAGMA journal_size_limit;"));
         }
     }
 
@@ -203,5 +204,43 @@ public sealed class SqliteConnectionSettingsTests
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+    }
+}
+
+/// <summary>
+/// An idle fast-path connection must hold no read transaction: a snapshot kept open would stop every WAL
+/// checkpoint at that point, and the WAL file would grow for as long as the app runs.
+/// </summary>
+public sealed class HotPathReadsCheckpointTests
+{
+    [Fact]
+    public async Task AfterReads_ACheckpointCanCopyAndTruncateTheWholeWal()
+    {
+        await using var app = new AppFactory();
+        var team = await app.CreateTeamAsync();
+        var users = await app.CreateUsersAsync(team, 5);
+        var reads = app.Get<IHotPathReads>();
+        foreach (var user in users)
+        {
+            Assert.NotNull(await reads.FindUserAsync(team.Id, user.Id, CancellationToken.None));
+            Assert.NotNull(await reads.FindUserByNormalizedNameAsync(team.Id, user.NormalizedUserName, CancellationToken.None));
+        }
+
+        await app.CreateUserAsync(team, "afterreads");
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={app.DatabasePath}");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using (var timeout = connection.CreateCommand())
+        {
+            timeout.CommandText = "PRAGMA busy_timeout = 2000;";
+            await timeout.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0L, reader.GetInt64(0)); // not blocked by a reader
+        Assert.Equal(0L, reader.GetInt64(1)); // the WAL was emptied
     }
 }
