@@ -195,7 +195,7 @@ public sealed class SqliteConnectionSettingsTests
             var connection = db.Database.GetDbConnection();
             Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous;"));
             Assert.Equal(5000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
-            Assert.Equal(SqliteBusyTimeout.WalSizeLimitBytes, await ScalarAsync(connection, "PRAGMA journal_size_limit;"));
+            Assert.Equal(SqliteConnectionSettings.WalSizeLimitBytes, await ScalarAsync(connection, "PRAGMA journal_size_limit;"));
         }
     }
 

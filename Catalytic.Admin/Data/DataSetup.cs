@@ -22,7 +22,7 @@ public static class DataSetup
         {
             var connectionString = PrepareSqlite(options.ConnectionString);
             services.AddPooledDbContextFactory<SqliteAdminDbContext>(db =>
-                Configure(db).UseSqlite(connectionString).AddInterceptors(new SqliteBusyTimeout()));
+                Configure(db).UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSettings()));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
             services.AddSingleton<IHotPathReads>(sp =>
             {

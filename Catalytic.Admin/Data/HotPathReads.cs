@@ -119,15 +119,8 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         var settings = model.FindEntityType(typeof(ScimSettings))!;
         userReader = new EntityReader<User>(users);
 
-        var userTable = Table(users);
-        userByIdQuery = new Query(
-            $"SELECT {userReader.SelectList} FROM {userTable} WHERE {Column(users, nameof(User.TeamId))} = $team AND {Column(users, nameof(User.Id))} = $key LIMIT 1",
-            Parameter(users, nameof(User.TeamId), "$team"),
-            Parameter(users, nameof(User.Id), "$key"));
-        userByNameQuery = new Query(
-            $"SELECT {userReader.SelectList} FROM {userTable} WHERE {Column(users, nameof(User.TeamId))} = $team AND {Column(users, nameof(User.NormalizedUserName))} = $key LIMIT 1",
-            Parameter(users, nameof(User.TeamId), "$team"),
-            Parameter(users, nameof(User.NormalizedUserName), "$key"));
+        userByIdQuery = UserQuery(users, nameof(User.Id));
+        userByNameQuery = UserQuery(users, nameof(User.NormalizedUserName));
 
         tokenQuery = new Query(
             $"SELECT t.{Column(tokens, nameof(ScimToken.Id))}, t.{Column(tokens, nameof(ScimToken.Hash))}, t.{Column(tokens, nameof(ScimToken.TeamId))}, " +
@@ -141,13 +134,13 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
             $"SELECT {Column(settings, nameof(ScimSettings.DefaultEmailNotifications))}, {Column(settings, nameof(ScimSettings.DefaultWeeklyDigest))}, " +
             $"{Column(settings, nameof(ScimSettings.DefaultShowWelcomeTour))} FROM {Table(settings)} WHERE {Column(settings, nameof(ScimSettings.TeamId))} = $team LIMIT 1",
             Parameter(settings, nameof(ScimSettings.TeamId), "$team"));
-        var notifications = Converter(settings, nameof(ScimSettings.DefaultEmailNotifications), 0);
+        var notifications = ColumnReader(settings, nameof(ScimSettings.DefaultEmailNotifications), 0);
         readDefaults = reader => new ProvisioningDefaults((EmailNotifications)notifications(reader)!, reader.GetBoolean(1), reader.GetBoolean(2));
 
-        var tokenId = Converter(tokens, nameof(ScimToken.Id), 0);
-        var teamId = Converter(tokens, nameof(ScimToken.TeamId), 2);
-        var revoked = Converter(tokens, nameof(ScimToken.RevokedAt), 4);
-        var expires = Converter(tokens, nameof(ScimToken.ExpiresAt), 5);
+        var tokenId = ColumnReader(tokens, nameof(ScimToken.Id), 0);
+        var teamId = ColumnReader(tokens, nameof(ScimToken.TeamId), 2);
+        var revoked = ColumnReader(tokens, nameof(ScimToken.RevokedAt), 4);
+        var expires = ColumnReader(tokens, nameof(ScimToken.ExpiresAt), 5);
         readToken = reader => new ScimTokenMatch(
             (Guid)tokenId(reader)!,
             (byte[])reader.GetValue(1),
@@ -223,6 +216,12 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         }
     }
 
+    /// <summary>The team's user whose <paramref name="keyProperty"/> equals the second parameter.</summary>
+    private Query UserQuery(IEntityType users, string keyProperty) => new(
+        $"SELECT {userReader.SelectList} FROM {Table(users)} WHERE {Column(users, nameof(User.TeamId))} = $team AND {Column(users, keyProperty)} = $key LIMIT 1",
+        Parameter(users, nameof(User.TeamId), "$team"),
+        Parameter(users, keyProperty, "$key"));
+
     private static string Table(IEntityType entity) => $"\"{entity.GetTableName()}\"";
 
     private static string Column(IEntityType entity, string property)
@@ -235,7 +234,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         (name, (RelationalTypeMapping)entity.FindProperty(property)!.GetRelationalTypeMapping());
 
     /// <summary>One column read and converted as EF would, for the hand-shaped token and defaults rows.</summary>
-    private static Func<SqliteDataReader, object?> Converter(IEntityType entity, string property, int ordinal)
+    private static Func<SqliteDataReader, object?> ColumnReader(IEntityType entity, string property, int ordinal)
     {
         var reader = Expression.Parameter(typeof(SqliteDataReader), "reader");
         var value = EntityReader<User>.ValueExpression(entity.FindProperty(property)!, reader, ordinal);
@@ -269,7 +268,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
             connection = new SqliteConnection(connectionString);
             connection.Open();
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA busy_timeout = 5000;";
+            pragma.CommandText = SqliteConnectionSettings.Pragma;
             pragma.ExecuteNonQuery();
         }
 

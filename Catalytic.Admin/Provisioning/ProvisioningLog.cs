@@ -157,6 +157,7 @@ public sealed partial class ProvisioningLog(
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();
         var columns = Columns.Select(name => entity.FindProperty(name)!).ToArray();
+        var mappings = columns.Select(c => (RelationalTypeMapping)c.GetRelationalTypeMapping()).ToArray();
 
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -173,8 +174,7 @@ public sealed partial class ProvisioningLog(
             command.Parameters.Clear();
             for (var i = 0; i < columns.Length; i++)
             {
-                var mapping = (RelationalTypeMapping)columns[i].GetRelationalTypeMapping();
-                command.Parameters.Add(mapping.CreateParameter(command, sql.GenerateParameterName("p" + i), values[i], columns[i].IsNullable));
+                command.Parameters.Add(mappings[i].CreateParameter(command, sql.GenerateParameterName("p" + i), values[i], columns[i].IsNullable));
             }
 
             await command.ExecuteNonQueryAsync(ct);

@@ -19,14 +19,15 @@ namespace Catalytic.Admin.Data;
 /// database during the benchmark); without the cap the file would keep that size after the load ends.
 /// All three are per native connection.
 /// </summary>
-internal sealed class SqliteBusyTimeout : DbConnectionInterceptor
+internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
     public const long WalSizeLimitBytes = 64L * 1024 * 1024;
 
-    private static readonly string Pragma =
+    /// <summary>The settings as one batch of pragmas, for connections opened outside EF Core (the fast reads).</summary>
+    public static readonly string Pragma =
         $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {WalSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)};";
 
-    // Microsoft.Data.Sqlite pools native connections, and both settings stay on the native connection: run
+    // Microsoft.Data.Sqlite pools native connections, and the settings stay on the native connection: run
     // them the first time a native connection is opened, not on every open (every request opens one or two).
     private readonly ConditionalWeakTable<sqlite3, object> prepared = new();
 
