@@ -160,13 +160,5 @@ public sealed class AdminHomeTests : ComponentTestBase
     private static string Stat(IRenderedComponent<AdminHome> page, string testId) =>
         page.Find($"[data-testid='{testId}'] [data-testid='stat-value']").TextContent.Trim();
 
-    private ProvisioningEvent Event(DateTime at, string operation, int status) => new()
-    {
-        TeamId = Team.Id,
-        At = at,
-        Method = "POST",
-        Path = $"/scim/v2/{Team.Slug}/Users",
-        Operation = operation,
-        Status = status,
-    };
+    private ProvisioningEvent Event(DateTime at, string operation, int status) => TestEvents.UsersRequest(Team, at, operation, status);
 }

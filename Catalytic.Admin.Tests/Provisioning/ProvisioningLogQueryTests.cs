@@ -55,13 +55,5 @@ public sealed class ProvisioningLogQueryTests : IAsyncLifetime
         Assert.Equal(["create", "update"], await Log.RecentOperationsAsync(team.Id, Ct));
     }
 
-    private void Record(DateTime at, string operation, int status) => Log.Record(new ProvisioningEvent
-    {
-        TeamId = team.Id,
-        At = at,
-        Method = "POST",
-        Path = $"/scim/v2/{team.Slug}/Users",
-        Operation = operation,
-        Status = status,
-    });
+    private void Record(DateTime at, string operation, int status) => Log.Record(TestEvents.UsersRequest(team, at, operation, status));
 }

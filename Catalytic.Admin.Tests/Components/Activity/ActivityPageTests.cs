@@ -308,18 +308,13 @@ public sealed class ActivityPageTests : ComponentTestBase
     private static string[] Statuses(IRenderedComponent<ActivityPage> page) =>
         page.AllByTestId("row-status").Select(e => e.TextContent.Trim().Split(' ')[0]).ToArray();
 
-    private void Record(DateTime at, string operation, int status, Guid? userId = null, string? userName = null, string? errorType = null, string? detail = null) =>
-        Log.Record(new ProvisioningEvent
-        {
-            TeamId = Team.Id,
-            At = at,
-            Method = "POST",
-            Path = $"/scim/v2/{Team.Slug}/Users",
-            Operation = operation,
-            Status = status,
-            UserId = userId,
-            UserName = userName,
-            ErrorType = errorType,
-            Detail = detail,
-        });
+    private void Record(DateTime at, string operation, int status, Guid? userId = null, string? userName = null, string? errorType = null, string? detail = null)
+    {
+        var e = TestEvents.UsersRequest(Team, at, operation, status);
+        e.UserId = userId;
+        e.UserName = userName;
+        e.ErrorType = errorType;
+        e.Detail = detail;
+        Log.Record(e);
+    }
 }
