@@ -465,9 +465,45 @@ internal sealed class ScimDriver : IDisposable
     /// Runs <paramref name="count"/> operations on <paramref name="concurrency"/> workers, bounded by the phase
     /// time limit, and measures elapsed time and the server's CPU and peak memory around them.
     /// </summary>
+    /// <summary>
+    /// Waits (at most <see cref="IdleWaitLimit"/>) until the server has used under 4% of a core for half a second,
+    /// so that a phase is measured in steady state and not charged with what the previous one left running in the
+    /// background: tier-1 JIT of the code it warmed, a last batch of deferred writes. Returns the time waited.
+    /// </summary>
+    private async Task<TimeSpan> WaitForIdleServerAsync(CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (serverPid is not { } pid || ProcessStats.CpuTime(pid) is not { } previous)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var window = TimeSpan.FromMilliseconds(500);
+        while (Stopwatch.GetElapsedTime(started) < IdleWaitLimit)
+        {
+            await Task.Delay(window, ct);
+            if (ProcessStats.CpuTime(pid) is not { } now)
+            {
+                break;
+            }
+
+            if (now - previous <= window * 0.04)
+            {
+                break;
+            }
+
+            previous = now;
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    private static readonly TimeSpan IdleWaitLimit = TimeSpan.FromSeconds(15);
+
     private async Task<PhaseRun> RunPhaseAsync(string phase, int count, int concurrency, Func<int, CancellationToken, Task> operation, CancellationToken ct)
     {
-        log($"  {target}: {phase} ({count:N0} operations, concurrency {concurrency})");
+        var settled = await WaitForIdleServerAsync(ct);
+        log($"  {target}: {phase} ({count:N0} operations, concurrency {concurrency}){(settled > TimeSpan.FromSeconds(1) ? $" after {settled.TotalSeconds:0.0} s for the server to go idle" : "")}");
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(options.PhaseTimeout);
         var serverCpu = serverPid is { } pid ? ProcessStats.CpuTime(pid) : null;
