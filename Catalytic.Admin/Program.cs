@@ -61,7 +61,8 @@ if (!app.Environment.IsDevelopment())
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseStatusCodePagesForPageViewsOnly();
 app.UseRouting();
-app.UseScimActivityRecording();
+// SCIM requests leave here: activity record, bearer token, endpoint (the rest below is for the pages).
+app.UseScim();
 app.UseMiddleware<TeamOidcCallbackMiddleware>();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -92,7 +92,7 @@ public sealed class ActivityHintsTests
     [InlineData(ScimAuthFailure.Expired)]
     public void For_RevokedOrExpiredToken_SaysToCopyTheCurrentTokenFromSsoSettings(ScimAuthFailure failure)
     {
-        var hint = ActivityHints.For(Failed(401, null, ScimBearerHandler.Describe(failure)))!;
+        var hint = ActivityHints.For(Failed(401, null, ScimBearerAuthentication.Describe(failure)))!;
 
         Assert.Contains("current token", hint.Text, StringComparison.Ordinal);
         Assert.Equal("/admin/sso", hint.LinkHref);
@@ -101,7 +101,7 @@ public sealed class ActivityHintsTests
     [Fact]
     public void For_ScimTurnedOff_SaysToTurnItOn()
     {
-        var hint = ActivityHints.For(Failed(401, null, ScimBearerHandler.Describe(ScimAuthFailure.Disabled)))!;
+        var hint = ActivityHints.For(Failed(401, null, ScimBearerAuthentication.Describe(ScimAuthFailure.Disabled)))!;
 
         Assert.Contains("turned off", hint.Text, StringComparison.Ordinal);
         Assert.Equal("/admin/sso", hint.LinkHref);
@@ -110,7 +110,7 @@ public sealed class ActivityHintsTests
     [Fact]
     public void For_MissingToken_SaysToPasteTheToken()
     {
-        var hint = ActivityHints.For(Failed(401, null, ScimBearerHandler.Describe(ScimAuthFailure.Missing)))!;
+        var hint = ActivityHints.For(Failed(401, null, ScimBearerAuthentication.Describe(ScimAuthFailure.Missing)))!;
 
         Assert.Contains("sent no token", hint.Text, StringComparison.Ordinal);
     }
@@ -121,7 +121,7 @@ public sealed class ActivityHintsTests
     [InlineData(403, ScimAuthFailure.WrongTeam)]
     public void For_UnknownOrOtherTeamsToken_SaysToCopyUrlAndToken(int status, ScimAuthFailure failure)
     {
-        var hint = ActivityHints.For(Failed(status, null, ScimBearerHandler.Describe(failure)))!;
+        var hint = ActivityHints.For(Failed(status, null, ScimBearerAuthentication.Describe(failure)))!;
 
         Assert.Contains("SCIM URL and the token", hint.Text, StringComparison.Ordinal);
     }

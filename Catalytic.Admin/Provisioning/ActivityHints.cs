@@ -85,7 +85,7 @@ public static class ActivityHints
 
     private static ActivityHint ForUnauthorized(string detail)
     {
-        if (detail == ScimBearerHandler.Describe(ScimAuthFailure.Revoked) || detail == ScimBearerHandler.Describe(ScimAuthFailure.Expired))
+        if (detail == ScimBearerAuthentication.Describe(ScimAuthFailure.Revoked) || detail == ScimBearerAuthentication.Describe(ScimAuthFailure.Expired))
         {
             return new ActivityHint(
                 "The IdP still uses a token that was revoked or whose grace period after a regeneration is over. "
@@ -95,7 +95,7 @@ public static class ActivityHints
                 SsoSettingsText);
         }
 
-        if (detail == ScimBearerHandler.Describe(ScimAuthFailure.Disabled))
+        if (detail == ScimBearerAuthentication.Describe(ScimAuthFailure.Disabled))
         {
             return new ActivityHint(
                 "SCIM is turned off for this team, so every request is refused. Turn on Connect to SCIM in SSO Settings, "
@@ -104,7 +104,7 @@ public static class ActivityHints
                 SsoSettingsText);
         }
 
-        if (detail == ScimBearerHandler.Describe(ScimAuthFailure.Missing))
+        if (detail == ScimBearerAuthentication.Describe(ScimAuthFailure.Missing))
         {
             return new ActivityHint(
                 "The IdP sent no token. Paste the team's SCIM token into the IdP's provisioning settings "

@@ -5,9 +5,9 @@ using Catalytic.Admin.Teams;
 namespace Catalytic.Admin.Provisioning;
 
 /// <summary>Wraps every SCIM request and queues what happened for the team's activity log.</summary>
-public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, ProvisioningLog log, TimeProvider clock)
+public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, ProvisioningLog log, TeamService teams, TimeProvider clock)
 {
-    public async Task InvokeAsync(HttpContext context, TeamService teams)
+    public async Task InvokeAsync(HttpContext context)
     {
         // SCIM clients get SCIM error bodies, never the app's HTML status pages.
         if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusPages)
@@ -23,7 +23,7 @@ public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, Provisi
         var teamId = context.User.TeamId();
         if (teamId is null && context.GetRouteValue("team") is string slug)
         {
-            // Refused before authentication (401): still the team's business, so record it for that team.
+            // Refused by the token check (401): still the team's business, so record it for that team.
             teamId = (await teams.FindBySlugAsync(slug, context.RequestAborted))?.Id;
         }
 

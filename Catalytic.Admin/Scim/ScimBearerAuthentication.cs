@@ -1,58 +1,42 @@
 using System.Security.Claims;
-using System.Text.Encodings.Web;
 using Catalytic.Admin.Sso;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 
 namespace Catalytic.Admin.Scim;
 
 /// <summary>
 /// Bearer authentication for <c>/scim/v2/{team}</c>: the token must belong to the team in the URL, be live,
-/// and the team must have SCIM on. Failures are 401 with a SCIM error body, never a sign-in redirect.
+/// and the team must have SCIM on. A refusal is a 401 with a SCIM error body, never a sign-in redirect; the
+/// endpoint runs only for an accepted token, as that team.
 /// </summary>
-public sealed class ScimBearerHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    ScimTokenService tokens)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+public sealed class ScimBearerAuthentication(RequestDelegate next, ScimTokenService tokens, ILogger<ScimBearerAuthentication> logger)
 {
-    public const string SchemeName = "ScimBearer";
-    private ScimAuthFailure? failure;
+    /// <summary>The authentication type of a SCIM caller's identity.</summary>
+    public const string AuthenticationType = "ScimBearer";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    public async Task InvokeAsync(HttpContext context)
     {
-        var slug = Context.GetRouteValue("team") as string ?? "";
-        var header = Request.Headers.Authorization.ToString();
-        string? presented = null;
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = header["Bearer ".Length..].Trim();
-        }
-
-        var result = await tokens.ValidateAsync(presented, slug, Context.RequestAborted);
+        var slug = context.GetRouteValue("team") as string ?? "";
+        var result = await tokens.ValidateAsync(PresentedToken(context.Request), slug, context.RequestAborted);
         if (!result.Succeeded)
         {
-            failure = result.Failure;
             // The reason only; the token itself is never logged.
-            Logger.LogInformation("SCIM request for team {Team} refused: {Reason}", slug, result.Failure);
-            return result.Failure == ScimAuthFailure.Missing ? AuthenticateResult.NoResult() : AuthenticateResult.Fail(result.Failure.ToString()!);
+            logger.LogInformation("SCIM request for team {Team} refused: {Reason}", slug, result.Failure);
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"SCIM\"";
+            await new ScimErrorResult(StatusCodes.Status401Unauthorized, null, Describe(result.Failure)).ExecuteAsync(context);
+            return;
         }
 
-        var identity = new ClaimsIdentity(
+        context.User = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(AuthSetup.TeamIdClaim, result.TeamId.ToString()), new Claim(AuthSetup.TeamSlugClaim, result.TeamSlug)],
-            SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+            AuthenticationType));
+        await next(context);
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    private static string? PresentedToken(HttpRequest request)
     {
-        Response.Headers.WWWAuthenticate = "Bearer realm=\"SCIM\"";
-        return new ScimErrorResult(StatusCodes.Status401Unauthorized, null, Describe(failure)).ExecuteAsync(Context);
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
-
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        new ScimErrorResult(StatusCodes.Status403Forbidden, null, "This token may not use this SCIM endpoint.").ExecuteAsync(Context);
 
     public static string Describe(ScimAuthFailure? failure) => failure switch
     {

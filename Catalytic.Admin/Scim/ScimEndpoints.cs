@@ -1,30 +1,21 @@
 using Catalytic.Admin.Provisioning;
-using Microsoft.AspNetCore.Authentication;
 
 namespace Catalytic.Admin.Scim;
 
 public static class ScimEndpoints
 {
-    public const string Policy = "Scim";
-
     /// <summary>Every team's SCIM endpoint lives under this path.</summary>
     public const string PathPrefix = "/scim/v2";
 
-    public static IServiceCollection AddScim(this IServiceCollection services)
-    {
-        services.AddSingleton<ScimTokenService>();
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ScimBearerHandler>(ScimBearerHandler.SchemeName, null);
-        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(ScimBearerHandler.SchemeName)
-            .RequireAuthenticatedUser());
-        return services;
-    }
+    public static IServiceCollection AddScim(this IServiceCollection services) => services.AddSingleton<ScimTokenService>();
 
-    /// <summary>Maps <c>/scim/v2/{team}</c>: one group, one bearer scheme, one policy pinned to it.</summary>
+    /// <summary>
+    /// Maps <c>/scim/v2/{team}</c>. These routes are reached only through <see cref="UseScim"/>, which checks the
+    /// team's bearer token before any of them runs.
+    /// </summary>
     public static RouteGroupBuilder MapScim(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(PathPrefix + "/{team}").RequireAuthorization(Policy).DisableAntiforgery();
-        group.AddEndpointFilter(AnswerUnexpectedErrorsAsScim);
+        var group = app.MapGroup(PathPrefix + "/{team}");
         group.MapScimDiscovery();
         group.MapScimUsers();
 
@@ -34,20 +25,49 @@ public static class ScimEndpoints
     }
 
     /// <summary>
+    /// Takes every request under <see cref="PathPrefix"/> out of the app's pipeline once routing has chosen its
+    /// endpoint: record it for the team's activity log, check the bearer token, run the endpoint. IdPs never
+    /// use the pages' cookies, antiforgery, sign-in throttling or policies, so SCIM requests skip all of it.
+    /// </summary>
+    public static IApplicationBuilder UseScim(this IApplicationBuilder app) =>
+        app.MapWhen(
+            context => context.Request.Path.StartsWithSegments(PathPrefix, StringComparison.OrdinalIgnoreCase),
+            scim => scim
+                .UseMiddleware<ProvisioningRecorderMiddleware>()
+                .Use(AnswerUnexpectedErrorsAsScim)
+                .Use(NotFoundWithoutEndpoint)
+                .UseMiddleware<ScimBearerAuthentication>()
+                .Run(context => context.GetEndpoint()!.RequestDelegate!(context)));
+
+    /// <summary>
+    /// A URL no SCIM route matches (<c>/scim/v2</c> without a team) is a SCIM 404 before any token check: the
+    /// URL is what the IdP admin has to fix.
+    /// </summary>
+    private static Task NotFoundWithoutEndpoint(HttpContext context, RequestDelegate next) =>
+        context.GetEndpoint()?.RequestDelegate is null ? NotFound(context).ExecuteAsync(context) : next(context);
+
+    /// <summary>
     /// The last resort: a bug must still give the IdP a SCIM error, not the app's HTML error page. Client input
     /// never gets here; every bad request is answered with a 4xx before.
     /// </summary>
-    private static async ValueTask<object?> AnswerUnexpectedErrorsAsScim(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    private static async Task AnswerUnexpectedErrorsAsScim(HttpContext context, RequestDelegate next)
     {
         try
         {
-            return await next(invocation);
+            await next(context);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !invocation.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            invocation.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ScimEndpoints))
-                .LogError(e, "SCIM request {Method} {Path} failed", invocation.HttpContext.Request.Method, invocation.HttpContext.Request.Path);
-            return new ScimErrorResult(StatusCodes.Status500InternalServerError, null, "The request could not be completed because of an error on our side. It was logged; try again later.");
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ScimEndpoints))
+                .LogError(e, "SCIM request {Method} {Path} failed", context.Request.Method, context.Request.Path);
+            if (context.Response.HasStarted)
+            {
+                // Part of the answer is on its way: all that is left is to cut it short.
+                throw;
+            }
+
+            context.Response.Clear();
+            await new ScimErrorResult(StatusCodes.Status500InternalServerError, null, "The request could not be completed because of an error on our side. It was logged; try again later.").ExecuteAsync(context);
         }
     }
 
@@ -69,10 +89,4 @@ public static class ScimEndpoints
             null,
             $"{context.Request.Method} is not supported on '{ScimRequest.Shorten(context.Request.Path.Value ?? "")}'; it accepts {allowed}.");
     };
-
-    /// <summary>Records SCIM requests, refused ones included; placed before authentication.</summary>
-    public static IApplicationBuilder UseScimActivityRecording(this IApplicationBuilder app) =>
-        app.UseWhen(
-            context => context.Request.Path.StartsWithSegments(PathPrefix, StringComparison.OrdinalIgnoreCase),
-            branch => branch.UseMiddleware<ProvisioningRecorderMiddleware>());
 }

@@ -42,11 +42,6 @@ public static class AuthSetup
                 options.ExpireTimeSpan = TimeSpan.FromHours(12);
                 options.SlidingExpiration = true;
                 options.Events.OnValidatePrincipal = ValidateSessionAsync;
-                // SCIM requests carry a bearer token, never the session cookie: the default authentication every
-                // request goes through uses the SCIM scheme there, whose result the SCIM policy then reuses
-                // (one token check per request), and a challenge on /scim is never a sign-in redirect.
-                options.ForwardDefaultSelector = context =>
-                    context.Request.Path.StartsWithSegments(Scim.ScimEndpoints.PathPrefix, StringComparison.OrdinalIgnoreCase) ? Scim.ScimBearerHandler.SchemeName : null;
             });
 
         services.AddAuthorizationBuilder()

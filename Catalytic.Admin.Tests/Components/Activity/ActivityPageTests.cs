@@ -65,7 +65,7 @@ public sealed class ActivityPageTests : ComponentTestBase
     [Fact]
     public async Task RevokedToken_SaysToCopyTheCurrentTokenWithALinkToSsoSettings()
     {
-        Record(Now, "other", 401, detail: ScimBearerHandler.Describe(ScimAuthFailure.Revoked));
+        Record(Now, "other", 401, detail: ScimBearerAuthentication.Describe(ScimAuthFailure.Revoked));
         await Log.FlushAsync(Ct);
 
         var page = RenderPage();
