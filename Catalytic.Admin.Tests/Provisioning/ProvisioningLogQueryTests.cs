@@ -55,5 +55,34 @@ public sealed class ProvisioningLogQueryTests : IAsyncLifetime
         Assert.Equal(["create", "update"], await Log.RecentOperationsAsync(team.Id, Ct));
     }
 
+    [Fact]
+    public async Task Events_AreSavedByTheBackgroundWriter_WithoutAFlush()
+    {
+        var saved = new TaskCompletionSource<IReadOnlyCollection<Guid>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Log.Recorded += teams => saved.TrySetResult(teams);
+
+        Record(app.Clock.GetUtcNow().UtcDateTime, "create", 201);
+
+        // Within the writer's one-second batch window, with room for a slow machine.
+        Assert.Contains(team.Id, await saved.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct));
+        Assert.Single(await Log.ListAsync(team.Id, new ActivityQuery(), Ct));
+    }
+
+    [Fact]
+    public async Task MoreEventsThanOneBatch_AreAllSaved_InOrder()
+    {
+        var start = app.Clock.GetUtcNow().UtcDateTime;
+        for (var i = 0; i < 4_500; i++)
+        {
+            Record(start.AddMilliseconds(i), i % 2 == 0 ? "create" : "lookup", 200);
+        }
+
+        await Log.FlushAsync(Ct);
+
+        var newest = await Log.ListAsync(team.Id, new ActivityQuery { Take = 2 }, Ct);
+        Assert.Equal([start.AddMilliseconds(4_499), start.AddMilliseconds(4_498)], newest.Select(e => e.At));
+        Assert.Equal(4_500, (await Log.SummaryAsync(team.Id, start.AddDays(-1), Ct)).RequestsSince);
+    }
+
     private void Record(DateTime at, string operation, int status) => Log.Record(TestEvents.UsersRequest(team, at, operation, status));
 }

@@ -19,11 +19,15 @@ public sealed partial class ProvisioningLog(
     TimeProvider clock,
     ILogger<ProvisioningLog> logger) : BackgroundService
 {
-    private const int BatchSize = 500;
+    private const int BatchSize = 2000;
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
-    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(250);
 
-    // Not SingleReader: that channel cannot count, and FlushAsync needs the count.
+    // A second's worth of events per write. Every commit makes each open SQLite connection drop its page cache,
+    // and the (team, user) index takes a page write per event per commit; at 100,000 users, 1 s batches served
+    // ~10% more lookups/s and ~4% more creates/s than 250 ms batches (benchmark, issue 5).
+    private static readonly TimeSpan BatchWindow = TimeSpan.FromSeconds(1);
+
+    // Not SingleReader: FlushAsync drains it too.
     private readonly Channel<ProvisioningEvent> queue = Channel.CreateUnbounded<ProvisioningEvent>();
 
     /// <summary>Raised after events are saved, with the teams they belong to; pages refresh on it.</summary>
@@ -34,7 +38,10 @@ public sealed partial class ProvisioningLog(
     /// <summary>Waits until everything queued so far is saved (tests, benchmark, shutdown).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {
-        while (queue.Reader.Count > 0 || Volatile.Read(ref writing) > 0)
+        // Save what is queued now instead of at the end of the writer's batch window, then wait for a batch the
+        // writer may have taken meanwhile.
+        await DrainAsync(new List<ProvisioningEvent>(BatchSize), CancellationToken.None);
+        while (Volatile.Read(ref writing) > 0)
         {
             await Task.Delay(10, ct);
         }
