@@ -1,4 +1,5 @@
 using Catalytic.Admin.Provisioning;
+using Catalytic.Admin.Users;
 using Catalytic.Admin.Tests.Infrastructure;
 
 namespace Catalytic.Admin.Tests.Provisioning;
@@ -82,6 +83,26 @@ public sealed class ProvisioningLogQueryTests : IAsyncLifetime
         var newest = await Log.ListAsync(team.Id, new ActivityQuery { Take = 2 }, Ct);
         Assert.Equal([start.AddMilliseconds(4_499), start.AddMilliseconds(4_498)], newest.Select(e => e.At));
         Assert.Equal(4_500, (await Log.SummaryAsync(team.Id, start.AddDays(-1), Ct)).RequestsSince);
+    }
+
+    [Fact]
+    public async Task ALongBatch_SharesTheDatabaseWithUserWrites_AndBothComplete()
+    {
+        var start = app.Clock.GetUtcNow().UtcDateTime;
+        for (var i = 0; i < 6_000; i++)
+        {
+            Record(start.AddMilliseconds(i), "lookup", 200);
+        }
+
+        // User writes arrive while the log saves: it lets them go first between pieces of its batch.
+        var users = app.Get<UserDirectory>();
+        var flush = Log.FlushAsync(Ct);
+        var creates = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => users.CreateAsync(
+            team.Id, new UserProfile { UserName = $"writer{i}", Email = $"writer{i}@example.org" }, UserSource.Admin, Ct)));
+        await flush;
+
+        Assert.All(creates, result => Assert.Null(result.Error));
+        Assert.Equal(6_000, (await Log.SummaryAsync(team.Id, start.AddDays(-1), Ct)).RequestsSince);
     }
 
     private void Record(DateTime at, string operation, int status) => Log.Record(TestEvents.UsersRequest(team, at, operation, status));

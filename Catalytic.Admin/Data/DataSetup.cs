@@ -17,6 +17,7 @@ public static class DataSetup
             services.AddPooledDbContextFactory<PostgresAdminDbContext>(db => Configure(db).UseNpgsql(options.ConnectionString));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
             services.AddSingleton<IHotPathReads, EfHotPathReads>();
+            services.AddSingleton(DatabaseWriteGate.Open());
         }
         else
         {
@@ -29,6 +30,7 @@ public static class DataSetup
                 using var db = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext();
                 return new SqliteHotPathReads(connectionString, db.Model);
             });
+            services.AddSingleton(DatabaseWriteGate.OneWriterAtATime());
         }
 
         // Data Protection's key store asks for the context itself.

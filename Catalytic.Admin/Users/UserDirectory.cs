@@ -30,6 +30,7 @@ public sealed record UserPage(int TotalResults, IReadOnlyList<User> Users);
 public sealed partial class UserDirectory(
     IDbContextFactory<AdminDbContext> dbFactory,
     IHotPathReads reads,
+    DatabaseWriteGate writes,
     UserChangeNotifier notifier,
     TimeProvider clock)
 {
@@ -203,6 +204,7 @@ public sealed partial class UserDirectory(
         db.Users.Remove(user);
         try
         {
+            using var turn = await writes.EnterAsync(ct);
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateConcurrencyException)
@@ -340,10 +342,11 @@ public sealed partial class UserDirectory(
     }
 
     /// <summary>Saves; when a unique index refuses the write (the value is taken), says which attribute.</summary>
-    private static async Task<UserError?> TrySaveAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid userId, CancellationToken ct)
+    private async Task<UserError?> TrySaveAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid userId, CancellationToken ct)
     {
         try
         {
+            using var turn = await writes.EnterAsync(ct);
             await db.SaveChangesAsync(ct);
             return null;
         }
