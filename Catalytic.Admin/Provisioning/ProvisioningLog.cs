@@ -139,10 +139,12 @@ public sealed partial class ProvisioningLog(
 
     private async Task SaveAsync(List<ProvisioningEvent> batch, CancellationToken ct)
     {
+        // A batch is committed in pieces (see InsertAsync): what failed is the part after the last piece saved.
+        var saved = 0;
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            for (var saved = 0; saved < batch.Count;)
+            while (saved < batch.Count)
             {
                 using (await writes.EnterAsync(ct))
                 {
@@ -156,7 +158,7 @@ public sealed partial class ProvisioningLog(
         catch (Exception e) when (e is DbException or InvalidOperationException)
         {
             // An event for a team deleted meanwhile must not stop the log.
-            logger.LogWarning(e, "Could not save {Count} provisioning events", batch.Count);
+            logger.LogWarning(e, "Could not save {Count} provisioning events", batch.Count - saved);
         }
         finally
         {
