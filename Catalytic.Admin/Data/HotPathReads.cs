@@ -27,6 +27,12 @@ public interface IHotPathReads
 
     /// <summary>The team's defaults for accounts an IdP creates; null when the team never saved any.</summary>
     Task<ProvisioningDefaults?> FindProvisioningDefaultsAsync(Guid teamId, CancellationToken ct);
+
+    /// <summary>
+    /// A page of all the team's users in the listing's default order (created, then id) and their total, as an
+    /// IdP's import reads them; null when this store has no fast path for it and EF Core should answer.
+    /// </summary>
+    Task<UserPage?> ListUsersByCreatedAsync(Guid teamId, int skip, int take, CancellationToken ct);
 }
 
 /// <summary>The reads as EF Core compiled queries: used on PostgreSQL, where they cost little next to the round trip.</summary>
@@ -84,6 +90,10 @@ internal sealed class EfHotPathReads(IDbContextFactory<AdminDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await findUserByName(db, teamId, normalizedUserName, ct);
     }
+
+    // PostgreSQL counts and skips through its index well enough, and another instance may change the users.
+    public Task<UserPage?> ListUsersByCreatedAsync(Guid teamId, int skip, int take, CancellationToken ct) =>
+        Task.FromResult<UserPage?>(null);
 }
 
 /// <summary>
@@ -92,12 +102,15 @@ internal sealed class EfHotPathReads(IDbContextFactory<AdminDbContext> dbFactory
 /// re-registers EF's SQL functions, the statement is parsed again, and the result shaping allocates. Here a
 /// request borrows an open connection whose statements are already prepared. Column names, parameter
 /// conversions and value conversions come from the EF model, so the rows read are the rows EF writes.
-/// Every read is a fresh autocommit statement, so a token revoked or SCIM turned off by any process is seen
-/// by the very next request.
+/// Every read is a fresh autocommit statement (a listing page one short read transaction), so a token revoked
+/// or SCIM turned off by any process is seen by the very next request.
 /// </summary>
 internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 {
     private const int MaxIdleSessions = 64;
+
+    /// <summary>Kept by triggers, not by EF: see the SQLite migration TeamUserCounts.</summary>
+    private const string TeamUserCountsTable = "\"TeamUserCounts\"";
 
     private readonly string connectionString;
     private readonly ConcurrentBag<Session> idle = [];
@@ -105,6 +118,12 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private readonly Query userByIdQuery;
     private readonly Query userByNameQuery;
     private readonly Query defaultsQuery;
+    private readonly Query countQuery;
+    private readonly Query pageFromTopQuery;
+    private readonly Query pageAfterCursorQuery;
+    private readonly int createdAtOrdinal;
+    private readonly int idOrdinal;
+    private readonly PageCursors cursors = new();
     private readonly EntityReader<User> userReader;
     private readonly Func<SqliteDataReader, ScimTokenMatch> readToken;
     private readonly Func<SqliteDataReader, ProvisioningDefaults> readDefaults;
@@ -121,6 +140,24 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 
         userByIdQuery = UserQuery(users, nameof(User.Id));
         userByNameQuery = UserQuery(users, nameof(User.NormalizedUserName));
+
+        // The listing: the total from the trigger-kept count, the page by the (TeamId, CreatedAt, Id) index,
+        // either from the top or from the nearest earlier page's last key (a row-value range on that index).
+        countQuery = new Query(
+            $"SELECT \"Users\", \"Changes\" FROM {TeamUserCountsTable} WHERE \"TeamId\" = $team",
+            Parameter(users, nameof(User.TeamId), "$team"));
+        var team = Column(users, nameof(User.TeamId));
+        var created = Column(users, nameof(User.CreatedAt));
+        var id = Column(users, nameof(User.Id));
+        var order = $"ORDER BY {created}, {id} LIMIT $take OFFSET $skip";
+        pageFromTopQuery = new Query(
+            $"SELECT {userReader.SelectList} FROM {Table(users)} WHERE {team} = $team {order}",
+            Parameter(users, nameof(User.TeamId), "$team"));
+        pageAfterCursorQuery = new Query(
+            $"SELECT {userReader.SelectList} FROM {Table(users)} WHERE {team} = $team AND ({created}, {id}) > ($created, $id) {order}",
+            Parameter(users, nameof(User.TeamId), "$team"));
+        createdAtOrdinal = userReader.Ordinal(nameof(User.CreatedAt));
+        idOrdinal = userReader.Ordinal(nameof(User.Id));
 
         tokenQuery = new Query(
             $"SELECT t.{Column(tokens, nameof(ScimToken.Id))}, t.{Column(tokens, nameof(ScimToken.Hash))}, t.{Column(tokens, nameof(ScimToken.TeamId))}, " +
@@ -162,6 +199,69 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 
     public Task<ProvisioningDefaults?> FindProvisioningDefaultsAsync(Guid teamId, CancellationToken ct) =>
         Task.FromResult(Read(defaultsQuery, teamId, null, readDefaults));
+
+    public Task<UserPage?> ListUsersByCreatedAsync(Guid teamId, int skip, int take, CancellationToken ct) =>
+        Task.FromResult<UserPage?>(ListByCreated(teamId, skip, take));
+
+    /// <summary>The total and the page in one read transaction, so they describe the same moment.</summary>
+    private UserPage ListByCreated(Guid teamId, int skip, int take)
+    {
+        var session = Rent();
+        var healthy = false;
+        try
+        {
+            using var transaction = session.BeginRead();
+            var count = session.Prepared(countQuery, transaction);
+            countQuery.Bind(count, teamId, null);
+            long total = 0, changes = 0;
+            using (var reader = count.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    (total, changes) = (reader.GetInt64(0), reader.GetInt64(1));
+                }
+            }
+
+            var users = new List<User>(Math.Clamp((int)Math.Min(take, total - skip), 0, 1000));
+            if (take > 0 && skip < total)
+            {
+                var cursor = cursors.Nearest(teamId, changes, skip);
+                var query = cursor is null ? pageFromTopQuery : pageAfterCursorQuery;
+                var page = session.Prepared(query, transaction);
+                query.Bind(page, teamId, null);
+                page.Parameters.AddWithValue("$take", take);
+                page.Parameters.AddWithValue("$skip", skip - (cursor?.Position ?? 0));
+                if (cursor is { } from)
+                {
+                    page.Parameters.AddWithValue("$created", from.CreatedAt);
+                    page.Parameters.AddWithValue("$id", from.Id);
+                }
+
+                object? lastCreated = null, lastId = null;
+                using (var reader = page.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        users.Add(userReader.Read(reader));
+                        (lastCreated, lastId) = (reader.GetValue(createdAtOrdinal), reader.GetValue(idOrdinal));
+                    }
+                }
+
+                if (lastCreated is not null && lastId is not null)
+                {
+                    cursors.Remember(teamId, changes, new PageCursors.Cursor(skip + users.Count, lastCreated, lastId));
+                }
+            }
+
+            transaction.Commit();
+            healthy = true;
+            return new UserPage((int)total, users);
+        }
+        finally
+        {
+            Return(session, healthy);
+        }
+    }
 
     // Synchronous on purpose: Microsoft.Data.Sqlite's async methods run synchronously anyway, and an indexed
     // read of one row takes microseconds.
@@ -272,7 +372,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
             pragma.ExecuteNonQuery();
         }
 
-        public SqliteCommand Prepared(Query query)
+        public SqliteCommand Prepared(Query query, SqliteTransaction? transaction = null)
         {
             if (!commands.TryGetValue(query, out var command))
             {
@@ -281,8 +381,12 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
                 commands[query] = command;
             }
 
+            command.Transaction = transaction;
             return command;
         }
+
+        /// <summary>A deferred transaction: it takes no lock, only one snapshot for the reads inside it.</summary>
+        public SqliteTransaction BeginRead() => connection.BeginTransaction(deferred: true);
 
         public void Dispose()
         {
@@ -308,6 +412,7 @@ internal sealed class EntityReader<T>
     {
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var properties = entity.GetProperties().Where(p => p.PropertyInfo is not null).ToArray();
+        ordinals = properties.Select((p, i) => (p.Name, i)).ToDictionary(p => p.Name, p => p.i);
         SelectList = string.Join(", ", properties.Select(p => $"\"{p.GetColumnName(table)}\""));
 
         var reader = Expression.Parameter(typeof(SqliteDataReader), "reader");
@@ -315,9 +420,14 @@ internal sealed class EntityReader<T>
         Read = Expression.Lambda<Func<SqliteDataReader, T>>(Expression.MemberInit(Expression.New(typeof(T)), bindings), reader).Compile();
     }
 
+    private readonly Dictionary<string, int> ordinals;
+
     public string SelectList { get; }
 
     public Func<SqliteDataReader, T> Read { get; }
+
+    /// <summary>Where the property's column sits in <see cref="SelectList"/>.</summary>
+    public int Ordinal(string property) => ordinals[property];
 
     /// <summary>One column as the property's type: a typed read, the model's converter, NULL as the default.</summary>
     public static Expression ValueExpression(IProperty property, Expression reader, int ordinal)

@@ -58,6 +58,12 @@ public sealed partial class UserDirectory(
         bool descending = false,
         CancellationToken ct = default)
     {
+        if (filter is null && sort == UserSort.Created && !descending
+            && await reads.ListUsersByCreatedAsync(teamId, skip, take, ct) is { } all)
+        {
+            return all; // an IdP's import: page after page of everyone
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Users.AsNoTracking().Where(u => u.TeamId == teamId);
         if (filter is not null)
