@@ -18,6 +18,7 @@ public static class DataSetup
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
             services.AddSingleton<IHotPathReads, EfHotPathReads>();
             services.AddSingleton(DatabaseWriteGate.Open());
+            services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<DatabaseWriteGate>(), null, sp.GetRequiredService<ILogger<GroupCommit>>()));
         }
         else
         {
@@ -31,6 +32,14 @@ public static class DataSetup
                 return new SqliteHotPathReads(connectionString, db.Model);
             });
             services.AddSingleton(DatabaseWriteGate.OneWriterAtATime());
+            services.AddSingleton(sp =>
+            {
+                using var db = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext();
+                return new GroupCommit(
+                    sp.GetRequiredService<DatabaseWriteGate>(),
+                    new SqliteUserRows(connectionString, db.Model),
+                    sp.GetRequiredService<ILogger<GroupCommit>>());
+            });
         }
 
         // Data Protection's key store asks for the context itself.

@@ -30,7 +30,7 @@ public sealed record UserPage(int TotalResults, IReadOnlyList<User> Users);
 public sealed partial class UserDirectory(
     IDbContextFactory<AdminDbContext> dbFactory,
     IHotPathReads reads,
-    DatabaseWriteGate writes,
+    GroupCommit writes,
     UserChangeNotifier notifier,
     TimeProvider clock)
 {
@@ -210,8 +210,7 @@ public sealed partial class UserDirectory(
         db.Users.Remove(user);
         try
         {
-            using var turn = await writes.EnterAsync(ct);
-            await db.SaveChangesAsync(ct);
+            await writes.SaveAsync(db, ct);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -352,8 +351,7 @@ public sealed partial class UserDirectory(
     {
         try
         {
-            using var turn = await writes.EnterAsync(ct);
-            await db.SaveChangesAsync(ct);
+            await writes.SaveAsync(db, ct);
             return null;
         }
         catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && IsUniqueViolation(e))

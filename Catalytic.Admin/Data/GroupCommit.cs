@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using Catalytic.Admin.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace Catalytic.Admin.Data;
+
+/// <summary>
+/// Saves the user changes of concurrent requests together. On SQLite everything queued while the previous group
+/// was written goes into the next transaction (<see cref="SqliteUserRows"/>): one commit for the group, a
+/// savepoint per request. Taking the write turn per request made each create wait for every create queued
+/// before it, its EF Core SaveChanges, its commit and the hand-over of the turn included; under an IdP's sync
+/// at concurrency 16 that queue, not SQLite, set the latency. On PostgreSQL, which takes concurrent writers
+/// itself, each request saves on its own through EF Core.
+/// </summary>
+public sealed class GroupCommit : IDisposable
+{
+    private const int MaxGroupSize = 64;
+
+    private readonly DatabaseWriteGate writes;
+    private readonly SqliteUserRows? rows;
+    private readonly ILogger<GroupCommit> logger;
+    private readonly ConcurrentQueue<Pending> queue = new();
+    private int draining;
+
+    internal GroupCommit(DatabaseWriteGate writes, SqliteUserRows? rows, ILogger<GroupCommit> logger)
+    {
+        this.writes = writes;
+        this.rows = rows;
+        this.logger = logger;
+    }
+
+    /// <summary>True on SQLite: writes are grouped; false where each request saves on its own.</summary>
+    public bool GroupsWrites => rows is not null;
+
+    /// <summary>
+    /// Saves the users <paramref name="changes"/> tracks (created, changed, deleted) and throws what its own
+    /// SaveChanges would: <see cref="DbUpdateException"/> (a unique index refused it) or
+    /// <see cref="DbUpdateConcurrencyException"/> (the user changed or went since it was read). Once queued,
+    /// the save happens even if <paramref name="ct"/> is cancelled, as a commit already under way would.
+    /// </summary>
+    public async Task SaveAsync(AdminDbContext changes, CancellationToken ct)
+    {
+        if (rows is null)
+        {
+            await changes.SaveChangesAsync(ct);
+            return;
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var pending = new Pending(Snapshot(changes));
+        queue.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref draining, 1, 0) == 0)
+        {
+            _ = Task.Run(DrainAsync, CancellationToken.None);
+        }
+
+        await pending.Done.Task;
+        changes.ChangeTracker.AcceptAllChanges();
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            if (queue.IsEmpty)
+            {
+                Volatile.Write(ref draining, 0);
+
+                // A request that queued after the check above but still saw draining = 1 is ours to save.
+                if (queue.IsEmpty || Interlocked.CompareExchange(ref draining, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+
+            var group = new List<Pending>(MaxGroupSize);
+            using (await writes.EnterAsync(CancellationToken.None))
+            {
+                while (group.Count < MaxGroupSize && queue.TryDequeue(out var next))
+                {
+                    group.Add(next);
+                }
+
+                Write(group);
+            }
+
+            foreach (var pending in group)
+            {
+                pending.Complete();
+            }
+        }
+    }
+
+    private void Write(List<Pending> group)
+    {
+        try
+        {
+            var failures = rows!.Write([.. group.Select(p => p.Changes)]);
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Failure = failures[i];
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "A group of {Count} user writes could not be committed.", group.Count);
+            foreach (var pending in group)
+            {
+                pending.Failure = e;
+            }
+        }
+    }
+
+    /// <summary>The request's tracked users as rows to write, so the request's context is never touched from here.</summary>
+    private static List<UserRowChange> Snapshot(AdminDbContext changes)
+    {
+        changes.ChangeTracker.DetectChanges();
+        var list = new List<UserRowChange>();
+        foreach (var entry in changes.ChangeTracker.Entries())
+        {
+            if (entry.State is EntityState.Unchanged or EntityState.Detached)
+            {
+                continue;
+            }
+
+            if (entry.Entity is not User user)
+            {
+                throw new InvalidOperationException($"The group commit writes users, not {entry.Metadata.DisplayName()}.");
+            }
+
+            if (entry.State == EntityState.Modified && entry.Properties.Any(p => p.IsModified && p.Metadata.Name is nameof(User.Id) or nameof(User.TeamId) or nameof(User.CreatedAt)))
+            {
+                throw new InvalidOperationException("A user's id, team and creation time never change.");
+            }
+
+            var read = entry.State == EntityState.Added ? 0 : (int)entry.Property(nameof(User.Version)).OriginalValue!;
+            list.Add(new UserRowChange(user, entry.State, read));
+        }
+
+        return list;
+    }
+
+    public void Dispose() => rows?.Dispose();
+
+    private sealed class Pending(List<UserRowChange> changes)
+    {
+        public List<UserRowChange> Changes { get; } = changes;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Exception? Failure { get; set; }
+
+        public void Complete()
+        {
+            if (Failure is null)
+            {
+                Done.TrySetResult();
+            }
+            else
+            {
+                Done.TrySetException(Failure);
+            }
+        }
+    }
+}
