@@ -184,7 +184,7 @@ public sealed class HotPathReadsTests : IAsyncLifetime
 public sealed class SqliteConnectionSettingsTests
 {
     [Fact]
-    public async Task EveryOpenedContext_HasTheBusyTimeoutNormalSynchronousAndWalCap()
+    public async Task EveryOpenedContext_HasTheBusyTimeoutNormalSynchronousWalCapAndNoCheckpointOnCommit()
     {
         await using var app = new AppFactory();
         await app.CreateTeamAsync();
@@ -196,6 +196,7 @@ public sealed class SqliteConnectionSettingsTests
             Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous;"));
             Assert.Equal(5000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
             Assert.Equal(SqliteConnectionSettings.WalSizeLimitBytes, await ScalarAsync(connection, "PRAGMA journal_size_limit;"));
+            Assert.Equal(0L, await ScalarAsync(connection, "PRAGMA wal_autocheckpoint;"));
         }
     }
 

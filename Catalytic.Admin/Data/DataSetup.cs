@@ -32,6 +32,8 @@ public static class DataSetup
                 return new SqliteHotPathReads(connectionString, db.Model);
             });
             services.AddSingleton(DatabaseWriteGate.OneWriterAtATime());
+            services.AddHostedService(sp => new SqliteCheckpointer(
+                connectionString, sp.GetRequiredService<DatabaseWriteGate>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
             services.AddSingleton(sp =>
             {
                 using var db = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext();
