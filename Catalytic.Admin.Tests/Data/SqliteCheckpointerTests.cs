@@ -39,7 +39,7 @@ public sealed class SqliteCheckpointerTests
         }, TestContext.Current.CancellationToken)));
 
         // Measured here: a WAL that never starts over holds ~37 KB per user written; with the checkpointer it
-        // starts over each time it passes 1,000 pages, at most a quarter second of writes later.
+        // starts over each time it passes 4,000 pages, at most a quarter second of writes later.
         var walBytes = new FileInfo(wal).Length;
         Assert.True(written > 300, $"only {written} users written");
         Assert.True(walBytes < written * 12L * 1024, $"{written} users: the WAL is {walBytes / 1024} KB; it did not start over.");

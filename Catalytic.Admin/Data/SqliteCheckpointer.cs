@@ -9,15 +9,16 @@ namespace Catalytic.Admin.Data;
 /// (<c>wal_autocheckpoint = 0</c>, see <see cref="SqliteConnectionSettings"/>). Every quarter second this copies
 /// what the WAL holds while writers go on. That alone never lets the WAL start over under steady writes (SQLite
 /// restarts it only for a writer that begins when every page is already in the file), so once the WAL has
-/// passed 1,000 pages it also takes one write turn for a RESTART checkpoint of the few pages written meanwhile;
-/// the next write then starts the WAL over instead of growing it (every read searches the WAL it may use).
+/// passed 4,000 pages (16 MB: still one segment of the WAL index that every read searches) it copies once more
+/// and then takes one write turn to copy the few pages written meanwhile; the next write starts the WAL over.
+/// That last pass does not wait for readers: if one still needs the WAL, the WAL starts over a quarter second later.
 /// </summary>
 internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteGate writes, ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>SQLite's own autocheckpoint threshold, in pages.</summary>
-    public const long PagesBeforeStartingOver = 1000;
+    /// <summary>The WAL index searches 4,096 pages per segment; past this the WAL starts over.</summary>
+    public const long PagesBeforeStartingOver = 4000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,13 +31,14 @@ internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteG
                 try
                 {
                     connection ??= Open();
-                    var (_, pages, _) = Checkpoint(connection, "PASSIVE");
-                    if (pages >= PagesBeforeStartingOver)
+                    if (Checkpoint(connection) >= PagesBeforeStartingOver)
                     {
+                        // Once more outside the turn for what was written during the first pass, so that the
+                        // pass inside it has only a few pages to copy (and two flushes to make).
+                        Checkpoint(connection);
                         using (await writes.EnterAsync(stoppingToken))
                         {
-                            // Waits (briefly, see Open) for readers still on the WAL; busy means next time.
-                            Checkpoint(connection, "RESTART");
+                            Checkpoint(connection);
                         }
                     }
                 }
@@ -63,18 +65,17 @@ internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteG
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        // A reader that holds the WAL for long (a big export) must not keep the write turn: give up after 20 ms.
-        pragma.CommandText = SqliteConnectionSettings.Pragma + " PRAGMA busy_timeout = 20;";
+        pragma.CommandText = SqliteConnectionSettings.Pragma;
         pragma.ExecuteNonQuery();
         return connection;
     }
 
-    /// <summary>Runs a checkpoint; returns whether it was kept from finishing, the WAL's pages and how many are in the file.</summary>
-    private static (bool Busy, long Pages, long Copied) Checkpoint(SqliteConnection connection, string mode)
+    /// <summary>A passive checkpoint, which waits for no reader or writer; returns the pages the WAL holds.</summary>
+    private static long Checkpoint(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA wal_checkpoint({mode});";
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
         using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2)) : (false, 0, 0);
+        return reader.Read() ? reader.GetInt64(1) : 0;
     }
 }
