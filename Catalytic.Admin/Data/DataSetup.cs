@@ -18,7 +18,8 @@ public static class DataSetup
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<PostgresAdminDbContext>>();
             services.AddSingleton<IHotPathReads, EfHotPathReads>();
             services.AddSingleton(DatabaseWriteGate.Open());
-            services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<DatabaseWriteGate>(), null, sp.GetRequiredService<ILogger<GroupCommit>>()));
+            services.AddSingleton(sp => new GroupCommit(
+                sp.GetRequiredService<IDbContextFactory<AdminDbContext>>(), sp.GetRequiredService<DatabaseWriteGate>(), null, sp.GetRequiredService<ILogger<GroupCommit>>()));
         }
         else
         {
@@ -36,8 +37,10 @@ public static class DataSetup
                 connectionString, sp.GetRequiredService<DatabaseWriteGate>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
             services.AddSingleton(sp =>
             {
-                using var db = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext();
+                var dbFactory = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>();
+                using var db = dbFactory.CreateDbContext();
                 return new GroupCommit(
+                    dbFactory,
                     sp.GetRequiredService<DatabaseWriteGate>(),
                     new SqliteUserRows(connectionString, db.Model),
                     sp.GetRequiredService<ILogger<GroupCommit>>());

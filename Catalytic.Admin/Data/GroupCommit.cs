@@ -16,14 +16,16 @@ public sealed class GroupCommit : IDisposable
 {
     private const int MaxGroupSize = 64;
 
+    private readonly IDbContextFactory<AdminDbContext> dbFactory;
     private readonly DatabaseWriteGate writes;
     private readonly SqliteUserRows? rows;
     private readonly ILogger<GroupCommit> logger;
     private readonly ConcurrentQueue<Pending> queue = new();
     private int draining;
 
-    internal GroupCommit(DatabaseWriteGate writes, SqliteUserRows? rows, ILogger<GroupCommit> logger)
+    internal GroupCommit(IDbContextFactory<AdminDbContext> dbFactory, DatabaseWriteGate writes, SqliteUserRows? rows, ILogger<GroupCommit> logger)
     {
+        this.dbFactory = dbFactory;
         this.writes = writes;
         this.rows = rows;
         this.logger = logger;
@@ -46,16 +48,35 @@ public sealed class GroupCommit : IDisposable
             return;
         }
 
+        await EnqueueAsync(Snapshot(changes), ct);
+        changes.ChangeTracker.AcceptAllChanges();
+    }
+
+    /// <summary>Saves a new user, as <see cref="SaveAsync"/> would with the user added to a context; on SQLite without one.</summary>
+    public async Task AddAsync(User user, CancellationToken ct)
+    {
+        if (rows is null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.Users.Add(user);
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        await EnqueueAsync([new UserRowChange(user, EntityState.Added, 0)], ct);
+    }
+
+    private Task EnqueueAsync(List<UserRowChange> changes, CancellationToken ct)
+    {
         ct.ThrowIfCancellationRequested();
-        var pending = new Pending(Snapshot(changes));
+        var pending = new Pending(changes);
         queue.Enqueue(pending);
         if (Interlocked.CompareExchange(ref draining, 1, 0) == 0)
         {
             _ = Task.Run(DrainAsync, CancellationToken.None);
         }
 
-        await pending.Done.Task;
-        changes.ChangeTracker.AcceptAllChanges();
+        return pending.Done.Task;
     }
 
     private async Task DrainAsync()

@@ -100,9 +100,7 @@ public sealed partial class UserDirectory(
             await ApplyProvisioningDefaultsAsync(user, ct);
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.Users.Add(user);
-        if (await TrySaveAsync(db, teamId, profile, user.Id, ct) is { } raced)
+        if (await TrySaveAsync(() => writes.AddAsync(user, ct), teamId, profile, user.Id, ct) is { } raced)
         {
             return raced;
         }
@@ -162,7 +160,7 @@ public sealed partial class UserDirectory(
             Touch(user);
             try
             {
-                if (await TrySaveAsync(db, teamId, profile, userId, ct) is { } raced)
+                if (await TrySaveAsync(() => writes.SaveAsync(db, ct), teamId, profile, userId, ct) is { } raced)
                 {
                     return raced;
                 }
@@ -347,16 +345,16 @@ public sealed partial class UserDirectory(
     }
 
     /// <summary>Saves; when a unique index refuses the write (the value is taken), says which attribute.</summary>
-    private async Task<UserError?> TrySaveAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid userId, CancellationToken ct)
+    private async Task<UserError?> TrySaveAsync(Func<Task> save, Guid teamId, UserProfile profile, Guid userId, CancellationToken ct)
     {
         try
         {
-            await writes.SaveAsync(db, ct);
+            await save();
             return null;
         }
         catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && IsUniqueViolation(e))
         {
-            db.ChangeTracker.Clear();
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
             return await FindConflictAsync(db, teamId, profile, userId, ct) ?? UserNameTaken(profile.UserName);
         }
     }
