@@ -66,6 +66,29 @@ public sealed class GroupCommit : IDisposable
         await EnqueueAsync([new UserRowChange(user, EntityState.Added, 0)], ct);
     }
 
+    /// <summary>
+    /// Saves every column of <paramref name="user"/> but its id, team and creation time, if the stored row is still at
+    /// <paramref name="readVersion"/> (else <see cref="DbUpdateConcurrencyException"/>); on SQLite without a context.
+    /// </summary>
+    public async Task UpdateAsync(User user, int readVersion, CancellationToken ct)
+    {
+        if (rows is null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var entry = db.Users.Attach(user);
+            entry.Property(u => u.Version).OriginalValue = readVersion;
+            foreach (var property in entry.Properties.Where(p => !p.Metadata.IsKey() && p.Metadata.Name is not (nameof(User.TeamId) or nameof(User.CreatedAt))))
+            {
+                property.IsModified = true;
+            }
+
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        await EnqueueAsync([new UserRowChange(user, EntityState.Modified, readVersion)], ct);
+    }
+
     private Task EnqueueAsync(List<UserRowChange> changes, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

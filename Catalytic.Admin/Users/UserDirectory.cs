@@ -123,14 +123,14 @@ public sealed partial class UserDirectory(
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            await db.Database.OpenConnectionAsync(ct);
-            var user = await findTracked(db, teamId, userId, ct);
+            // Read fresh each attempt (a stale version sends us round again); saved only if still at that version.
+            var user = await reads.FindUserAsync(teamId, userId, ct);
             if (user is null)
             {
                 return NotFound(userId);
             }
 
+            var readVersion = user.Version;
             if (expectedVersion is not null && expectedVersion != user.Version)
             {
                 return VersionMismatch(user);
@@ -160,7 +160,7 @@ public sealed partial class UserDirectory(
             Touch(user);
             try
             {
-                if (await TrySaveAsync(() => writes.SaveAsync(db, ct), teamId, profile, userId, ct) is { } raced)
+                if (await TrySaveAsync(() => writes.UpdateAsync(user, readVersion, ct), teamId, profile, userId, ct) is { } raced)
                 {
                     return raced;
                 }
