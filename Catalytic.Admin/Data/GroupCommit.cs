@@ -35,24 +35,10 @@ public sealed class GroupCommit : IDisposable
     public bool GroupsWrites => rows is not null;
 
     /// <summary>
-    /// Saves the users <paramref name="changes"/> tracks (created, changed, deleted) and throws what its own
-    /// SaveChanges would: <see cref="DbUpdateException"/> (a unique index refused it) or
-    /// <see cref="DbUpdateConcurrencyException"/> (the user changed or went since it was read). Once queued,
-    /// the save happens even if <paramref name="ct"/> is cancelled, as a commit already under way would.
+    /// Saves a new user; throws what EF Core's SaveChanges would: <see cref="DbUpdateException"/> when a unique
+    /// index refuses it. Once queued, the save happens even if <paramref name="ct"/> is cancelled, as a commit
+    /// already under way would.
     /// </summary>
-    public async Task SaveAsync(AdminDbContext changes, CancellationToken ct)
-    {
-        if (rows is null)
-        {
-            await changes.SaveChangesAsync(ct);
-            return;
-        }
-
-        await EnqueueAsync(Snapshot(changes), ct);
-        changes.ChangeTracker.AcceptAllChanges();
-    }
-
-    /// <summary>Saves a new user, as <see cref="SaveAsync"/> would with the user added to a context; on SQLite without one.</summary>
     public async Task AddAsync(User user, CancellationToken ct)
     {
         if (rows is null)
@@ -87,6 +73,20 @@ public sealed class GroupCommit : IDisposable
         }
 
         await EnqueueAsync([new UserRowChange(user, EntityState.Modified, readVersion)], ct);
+    }
+
+    /// <summary>Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>).</summary>
+    public async Task DeleteAsync(User user, CancellationToken ct)
+    {
+        if (rows is null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.Users.Attach(user).State = EntityState.Deleted;
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        await EnqueueAsync([new UserRowChange(user, EntityState.Deleted, user.Version)], ct);
     }
 
     private Task EnqueueAsync(List<UserRowChange> changes, CancellationToken ct)
@@ -153,35 +153,6 @@ public sealed class GroupCommit : IDisposable
                 pending.Failure = e;
             }
         }
-    }
-
-    /// <summary>The request's tracked users as rows to write, so the request's context is never touched from here.</summary>
-    private static List<UserRowChange> Snapshot(AdminDbContext changes)
-    {
-        changes.ChangeTracker.DetectChanges();
-        var list = new List<UserRowChange>();
-        foreach (var entry in changes.ChangeTracker.Entries())
-        {
-            if (entry.State is EntityState.Unchanged or EntityState.Detached)
-            {
-                continue;
-            }
-
-            if (entry.Entity is not User user)
-            {
-                throw new InvalidOperationException($"The group commit writes users, not {entry.Metadata.DisplayName()}.");
-            }
-
-            if (entry.State == EntityState.Modified && entry.Properties.Any(p => p.IsModified && p.Metadata.Name is nameof(User.Id) or nameof(User.TeamId) or nameof(User.CreatedAt)))
-            {
-                throw new InvalidOperationException("A user's id, team and creation time never change.");
-            }
-
-            var read = entry.State == EntityState.Added ? 0 : (int)entry.Property(nameof(User.Version)).OriginalValue!;
-            list.Add(new UserRowChange(user, entry.State, read));
-        }
-
-        return list;
     }
 
     public void Dispose() => rows?.Dispose();

@@ -37,8 +37,8 @@ public sealed partial class UserDirectory(
     private const int MaxConcurrencyRetries = 3;
     private static readonly PasswordHasher<User> Hasher = new();
 
-    // The user a write changes (every PATCH, PUT and DELETE), tracked; compiled once instead of translated per
-    // request. Per instance: a compiled query stays bound to the provider that first ran it.
+    // The user an admin change reads, tracked; compiled once instead of translated per request.
+    // Per instance: a compiled query stays bound to the provider that first ran it.
     private readonly Func<AdminDbContext, Guid, Guid, CancellationToken, Task<User?>> findTracked = EF.CompileAsyncQuery(
         (AdminDbContext db, Guid teamId, Guid userId, CancellationToken ct) => db.Users.FirstOrDefault(u => u.TeamId == teamId && u.Id == userId));
 
@@ -188,8 +188,7 @@ public sealed partial class UserDirectory(
 
     public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var user = await findTracked(db, teamId, userId, ct);
+        var user = await reads.FindUserAsync(teamId, userId, ct);
         if (user is null)
         {
             return NotFound(userId);
@@ -200,15 +199,18 @@ public sealed partial class UserDirectory(
             return VersionMismatch(user);
         }
 
-        if (user.IsAdmin && await IsLastAdminAsync(db, user, ct))
+        if (user.IsAdmin)
         {
-            return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin and cannot be deleted; make another user an admin first.");
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            if (await IsLastAdminAsync(db, user, ct))
+            {
+                return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin and cannot be deleted; make another user an admin first.");
+            }
         }
 
-        db.Users.Remove(user);
         try
         {
-            await writes.SaveAsync(db, ct);
+            await writes.DeleteAsync(user, ct);
         }
         catch (DbUpdateConcurrencyException)
         {
