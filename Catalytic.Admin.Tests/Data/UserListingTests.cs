@@ -128,6 +128,32 @@ public sealed class UserListingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AListedUser_RendersAsTheSameScimResourceAsAGetById()
+    {
+        // The page reads only the columns a SCIM resource shows; every one of them must be set and come back.
+        var user = await app.CreateUserAsync(team, "everything", UserSource.Idp, externalId: "ext-all");
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.True((await Directory.SetActiveAsync(team.Id, user.Id, false, UserSource.Idp, Ct)).Succeeded);
+
+        var listed = (await Directory.ListAsync(team.Id, null, 0, 100, ct: Ct)).Users.Single(u => u.Id == user.Id);
+        var found = await Directory.FindAsync(team.Id, user.Id, Ct);
+        Assert.Equal(Render(found!), Render(listed));
+        Assert.Contains("\"active\":false", Render(listed));
+        Assert.Contains("ext-all", Render(listed));
+    }
+
+    private static string Render(User user)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            Catalytic.Admin.Scim.ScimUserResource.Write(writer, user, "https://example.com/scim/v2/acme/Users/" + user.Id, Catalytic.Admin.Scim.ScimProjection.From(new Microsoft.AspNetCore.Http.QueryCollection()));
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [Fact]
     public async Task OtherTeams_AreNeitherCountedNorListed()
     {
         var other = await app.CreateTeamAsync("other");

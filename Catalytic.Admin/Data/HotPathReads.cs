@@ -30,7 +30,8 @@ public interface IHotPathReads
 
     /// <summary>
     /// A page of all the team's users in the listing's default order (created, then id) and their total, as an
-    /// IdP's import reads them; null when this store has no fast path for it and EF Core should answer.
+    /// IdP's import reads them; null when this store has no fast path for it and EF Core should answer. The users
+    /// may carry only what a SCIM resource shows (<see cref="ScimUserResource.Shows"/>): a page is for rendering.
     /// </summary>
     Task<UserPage?> ListUsersByCreatedAsync(Guid teamId, int skip, int take, CancellationToken ct);
 }
@@ -125,6 +126,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private readonly int idOrdinal;
     private readonly PageCursors cursors = new();
     private readonly EntityReader<User> userReader;
+    private readonly EntityReader<User> listedUserReader;
     private readonly Func<SqliteDataReader, ScimTokenMatch> readToken;
     private readonly Func<SqliteDataReader, ProvisioningDefaults> readDefaults;
     private bool disposed;
@@ -137,6 +139,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         var teams = model.FindEntityType(typeof(Team))!;
         var settings = model.FindEntityType(typeof(ScimSettings))!;
         userReader = new EntityReader<User>(users);
+        listedUserReader = new EntityReader<User>(users, ScimUserResource.Shows);
 
         userByIdQuery = UserQuery(users, nameof(User.Id));
         userByNameQuery = UserQuery(users, nameof(User.NormalizedUserName));
@@ -151,13 +154,13 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         var id = Column(users, nameof(User.Id));
         var order = $"ORDER BY {created}, {id} LIMIT $take OFFSET $skip";
         pageFromTopQuery = new Query(
-            $"SELECT {userReader.SelectList} FROM {Table(users)} WHERE {team} = $team {order}",
+            $"SELECT {listedUserReader.SelectList} FROM {Table(users)} WHERE {team} = $team {order}",
             Parameter(users, nameof(User.TeamId), "$team"));
         pageAfterCursorQuery = new Query(
-            $"SELECT {userReader.SelectList} FROM {Table(users)} WHERE {team} = $team AND ({created}, {id}) > ($created, $id) {order}",
+            $"SELECT {listedUserReader.SelectList} FROM {Table(users)} WHERE {team} = $team AND ({created}, {id}) > ($created, $id) {order}",
             Parameter(users, nameof(User.TeamId), "$team"));
-        createdAtOrdinal = userReader.Ordinal(nameof(User.CreatedAt));
-        idOrdinal = userReader.Ordinal(nameof(User.Id));
+        createdAtOrdinal = listedUserReader.Ordinal(nameof(User.CreatedAt));
+        idOrdinal = listedUserReader.Ordinal(nameof(User.Id));
 
         tokenQuery = new Query(
             $"SELECT t.{Column(tokens, nameof(ScimToken.Id))}, t.{Column(tokens, nameof(ScimToken.Hash))}, t.{Column(tokens, nameof(ScimToken.TeamId))}, " +
@@ -242,7 +245,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
                 {
                     while (reader.Read())
                     {
-                        users.Add(userReader.Read(reader));
+                        users.Add(listedUserReader.Read(reader));
                         (lastCreated, lastId) = (reader.GetValue(createdAtOrdinal), reader.GetValue(idOrdinal));
                     }
                 }
@@ -408,10 +411,11 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 internal sealed class EntityReader<T>
     where T : class
 {
-    public EntityReader(IEntityType entity)
+    /// <param name="only">The properties to read (the rest keep their defaults); every mapped one when null.</param>
+    public EntityReader(IEntityType entity, IReadOnlySet<string>? only = null)
     {
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var properties = entity.GetProperties().Where(p => p.PropertyInfo is not null).ToArray();
+        var properties = entity.GetProperties().Where(p => p.PropertyInfo is not null && (only is null || only.Contains(p.Name))).ToArray();
         ordinals = properties.Select((p, i) => (p.Name, i)).ToDictionary(p => p.Name, p => p.i);
         SelectList = string.Join(", ", properties.Select(p => $"\"{p.GetColumnName(table)}\""));
 
