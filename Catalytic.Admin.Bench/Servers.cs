@@ -100,8 +100,9 @@ internal static class Servers
         var token = "scim_" + Secret();
         var environment = QuietDotnet();
         environment[CeilingServer.TokenVariable] = token;
-        // The app is a web project and so runs with server GC; the ceiling gets the same.
-        environment["DOTNET_gcServer"] = "1";
+        // The same garbage collector as the app (Catalytic.Admin.csproj): workstation, non-concurrent.
+        environment["DOTNET_gcServer"] = "0";
+        environment["DOTNET_gcConcurrent"] = "0";
         var (file, prefix) = Self();
         string[] args =
         [
