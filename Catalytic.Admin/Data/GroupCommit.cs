@@ -49,7 +49,7 @@ public sealed class GroupCommit : IDisposable
             return;
         }
 
-        await EnqueueAsync([new UserRowChange(user, EntityState.Added, 0)], ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Added, 0), ct);
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public sealed class GroupCommit : IDisposable
             return;
         }
 
-        await EnqueueAsync([new UserRowChange(user, EntityState.Modified, readVersion)], ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion), ct);
     }
 
     /// <summary>Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>).</summary>
@@ -86,13 +86,13 @@ public sealed class GroupCommit : IDisposable
             return;
         }
 
-        await EnqueueAsync([new UserRowChange(user, EntityState.Deleted, user.Version)], ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version), ct);
     }
 
-    private Task EnqueueAsync(List<UserRowChange> changes, CancellationToken ct)
+    private Task EnqueueAsync(UserRowChange change, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var pending = new Pending(changes);
+        var pending = new Pending(change);
         queue.Enqueue(pending);
         if (Interlocked.CompareExchange(ref draining, 1, 0) == 0)
         {
@@ -104,34 +104,50 @@ public sealed class GroupCommit : IDisposable
 
     private async Task DrainAsync()
     {
-        while (true)
+        var group = new List<Pending>(MaxGroupSize);
+        try
         {
-            if (queue.IsEmpty)
+            while (true)
             {
-                Volatile.Write(ref draining, 0);
-
-                // A request that queued after the check above but still saw draining = 1 is ours to save.
-                if (queue.IsEmpty || Interlocked.CompareExchange(ref draining, 1, 0) != 0)
+                if (queue.IsEmpty)
                 {
-                    return;
-                }
-            }
+                    Volatile.Write(ref draining, 0);
 
-            var group = new List<Pending>(MaxGroupSize);
-            using (await writes.EnterAsync(CancellationToken.None))
-            {
-                while (group.Count < MaxGroupSize && queue.TryDequeue(out var next))
-                {
-                    group.Add(next);
+                    // A request that queued after the check above but still saw draining = 1 is ours to save.
+                    if (queue.IsEmpty || Interlocked.CompareExchange(ref draining, 1, 0) != 0)
+                    {
+                        return;
+                    }
                 }
 
-                Write(group);
-            }
+                group.Clear();
+                using (await writes.EnterAsync(CancellationToken.None))
+                {
+                    while (group.Count < MaxGroupSize && queue.TryDequeue(out var next))
+                    {
+                        group.Add(next);
+                    }
 
+                    Write(group);
+                }
+
+                foreach (var pending in group)
+                {
+                    pending.Complete();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug here must not leave requests waiting for ever: fail what was taken, let the next request drain.
+            logger.LogError(e, "The group commit stopped.");
             foreach (var pending in group)
             {
+                pending.Failure ??= e;
                 pending.Complete();
             }
+
+            Volatile.Write(ref draining, 0);
         }
     }
 
@@ -139,7 +155,7 @@ public sealed class GroupCommit : IDisposable
     {
         try
         {
-            var failures = rows!.Write([.. group.Select(p => p.Changes)]);
+            var failures = rows!.Write([.. group.Select(p => p.Change)]);
             for (var i = 0; i < group.Count; i++)
             {
                 group[i].Failure = failures[i];
@@ -157,9 +173,9 @@ public sealed class GroupCommit : IDisposable
 
     public void Dispose() => rows?.Dispose();
 
-    private sealed class Pending(List<UserRowChange> changes)
+    private sealed class Pending(UserRowChange change)
     {
-        public List<UserRowChange> Changes { get; } = changes;
+        public UserRowChange Change { get; } = change;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -24,8 +24,8 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
     private SqliteConnection? connection;
     private readonly Dictionary<string, SqliteCommand> commands = [];
 
-    /// <summary>Writes every request's rows; returns each request's failure (null when saved).</summary>
-    public Exception?[] Write(IReadOnlyList<IReadOnlyList<UserRowChange>> requests)
+    /// <summary>Writes every request's row; returns each request's failure (null when saved).</summary>
+    public Exception?[] Write(IReadOnlyList<UserRowChange> requests)
     {
         var failures = new Exception?[requests.Count];
         try
@@ -36,11 +36,7 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
                 Run("SAVEPOINT request");
                 try
                 {
-                    foreach (var change in requests[i])
-                    {
-                        Apply(change);
-                    }
-
+                    Apply(requests[i]);
                     Run("RELEASE request");
                 }
                 catch (Exception e) when (e is SqliteException or DbUpdateException)
