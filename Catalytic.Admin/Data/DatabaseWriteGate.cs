@@ -1,7 +1,9 @@
 namespace Catalytic.Admin.Data;
 
 /// <summary>
-/// The concurrent writers of this process (SCIM creates, updates and deletes, the activity log) take turns here.
+/// The busy writers of this process take turns here: the group commit of user creates, updates and deletes,
+/// the activity log, and the WAL checkpointer's last pass. (Rare writes, such as an admin's change on a page,
+/// meet SQLite's busy timeout instead.)
 /// SQLite lets one connection write at a time, and one that finds the lock taken sleeps in SQLite's busy handler
 /// (1, 2, 5, 10… ms, holding its thread) before trying again; here it waits without a thread and writes as soon
 /// as the previous writer is done. A writer in another process (the CLI) still meets the busy timeout.
