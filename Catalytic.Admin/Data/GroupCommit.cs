@@ -63,7 +63,7 @@ public sealed class GroupCommit : IDisposable
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var entry = db.Users.Attach(user);
             entry.Property(u => u.Version).OriginalValue = readVersion;
-            foreach (var property in entry.Properties.Where(p => !p.Metadata.IsKey() && p.Metadata.Name is not (nameof(User.TeamId) or nameof(User.CreatedAt))))
+            foreach (var property in entry.Properties.Where(p => !UserRowChange.NeverChanged.Contains(p.Metadata.Name)))
             {
                 property.IsModified = true;
             }

@@ -366,14 +366,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         private readonly SqliteConnection connection;
         private readonly Dictionary<Query, SqliteCommand> commands = [];
 
-        public Session(string connectionString)
-        {
-            connection = new SqliteConnection(connectionString);
-            connection.Open();
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = SqliteConnectionSettings.Pragma;
-            pragma.ExecuteNonQuery();
-        }
+        public Session(string connectionString) => connection = SqliteConnectionSettings.Open(connectionString);
 
         public SqliteCommand Prepared(Query query, SqliteTransaction? transaction = null)
         {

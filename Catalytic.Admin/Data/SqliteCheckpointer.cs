@@ -32,7 +32,7 @@ internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteG
             {
                 try
                 {
-                    connection ??= Open();
+                    connection ??= SqliteConnectionSettings.Open(connectionString);
                     if (Checkpoint(connection) >= PagesBeforeStartingOver)
                     {
                         // Once more outside the turn for what was written during the first pass, so that the
@@ -60,16 +60,6 @@ internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteG
         {
             connection?.Dispose();
         }
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = SqliteConnectionSettings.Pragma;
-        pragma.ExecuteNonQuery();
-        return connection;
     }
 
     /// <summary>A passive checkpoint, which waits for no reader or writer; returns the pages the WAL holds.</summary>

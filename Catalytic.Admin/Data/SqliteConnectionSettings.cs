@@ -29,6 +29,20 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
     public static readonly string Pragma =
         $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {WalSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}; PRAGMA wal_autocheckpoint = 0;";
 
+    /// <summary>
+    /// A connection opened outside EF Core (the fast reads, the group writer, the checkpointer) with the same
+    /// settings, plus any <paramref name="morePragmas"/>.
+    /// </summary>
+    public static SqliteConnection Open(string connectionString, string morePragmas = "")
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = Pragma + morePragmas;
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
     // Microsoft.Data.Sqlite pools native connections, and the settings stay on the native connection: run
     // them the first time a native connection is opened, not on every open (every request opens one or two).
     private readonly ConditionalWeakTable<sqlite3, object> prepared = new();

@@ -7,7 +7,11 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Catalytic.Admin.Data;
 
 /// <summary>One user row to write: as created, as changed (checked against the version read), or deleted.</summary>
-public sealed record UserRowChange(User User, EntityState State, int ReadVersion);
+public sealed record UserRowChange(User User, EntityState State, int ReadVersion)
+{
+    /// <summary>Never changed after a create: the listing's order and the team's counts depend on them.</summary>
+    public static readonly IReadOnlySet<string> NeverChanged = new HashSet<string> { nameof(User.Id), nameof(User.TeamId), nameof(User.CreatedAt) };
+}
 
 /// <summary>
 /// Writes groups of user rows on SQLite with prepared statements on one open connection: one transaction per
@@ -87,15 +91,7 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
 
     private SqliteCommand Command(string sql)
     {
-        if (connection is null)
-        {
-            connection = new SqliteConnection(connectionString);
-            connection.Open();
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = SqliteConnectionSettings.Pragma + " PRAGMA foreign_keys = ON;";
-            pragma.ExecuteNonQuery();
-        }
-
+        connection ??= SqliteConnectionSettings.Open(connectionString, " PRAGMA foreign_keys = ON;");
         if (!commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
@@ -123,9 +119,6 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
     /// <summary>The three statements, built once from the model. A null property stands for the version read.</summary>
     private sealed class Statements
     {
-        // Never changed after a create; the listing's order and the team's counts depend on them.
-        private static readonly string[] Immutable = [nameof(User.Id), nameof(User.TeamId), nameof(User.CreatedAt)];
-
         public Statements(IEntityType users)
         {
             var table = StoreObjectIdentifier.Table(users.GetTableName()!, users.GetSchema());
@@ -142,7 +135,7 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
             Insert = $"INSERT INTO \"{users.GetTableName()}\" ({string.Join(", ", properties.Select(Column))}) " +
                 $"VALUES ({string.Join(", ", InsertParameters.Select(p => p.Name))})";
 
-            var changing = properties.Where(p => !Immutable.Contains(p.Name)).ToArray();
+            var changing = properties.Where(p => !UserRowChange.NeverChanged.Contains(p.Name)).ToArray();
             UpdateParameters = [.. changing.Select((p, i) => Parameter(p, $"$p{i}")), .. KeyParameters];
             Update = $"UPDATE \"{users.GetTableName()}\" SET {string.Join(", ", changing.Select((p, i) => $"{Column(p)} = $p{i}"))} {keyFilter}";
             Delete = $"DELETE FROM \"{users.GetTableName()}\" {keyFilter}";
