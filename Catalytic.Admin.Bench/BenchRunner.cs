@@ -47,6 +47,8 @@ internal sealed class BenchRunner(BenchOptions options)
                     : await Servers.PublishAppAsync(
                         Servers.FindRepositoryRoot() ?? throw new BenchException("Catalytic.Admin.sln not found above the bench or the current folder: pass --app <published folder>."),
                         Path.Combine(temp, "app"), Log, ct);
+                report.App = Servers.DescribeApp(appFolder);
+                Log($"App: {report.App}");
                 issuer = await DiscoveryServer.StartAsync(ct);
             }
 

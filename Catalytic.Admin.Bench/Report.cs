@@ -69,6 +69,9 @@ public sealed record BenchReport
 
     public double? LoadAverageAtStart { get; init; }
 
+    /// <summary>ReadyToRun or not, and the JIT and GC settings of the app measured.</summary>
+    public string? App { get; set; }
+
     public required DateTime StartedAtUtc { get; init; }
 
     public required IReadOnlyList<int> Ns { get; init; }
@@ -135,6 +138,11 @@ internal static class Report
         var text = new StringBuilder();
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {report.Machine}");
+        if (report.App is { } app)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"App: {app}");
+        }
+
         if (report.LoadAverageAtStart is { } load)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"Load average at start: {load:0.00}{(load > 0.5 ? "  (the machine was busy: numbers are noisy)" : "")}");

@@ -52,6 +52,36 @@ internal static class Servers
     }
 
     /// <summary>
+    /// How the published app runs, for the report: ReadyToRun or not (the assembly's CLI header carries a native
+    /// header only when precompiled) and the JIT and GC settings from its runtimeconfig.json.
+    /// </summary>
+    public static string DescribeApp(string appFolder)
+    {
+        var parts = new List<string>();
+        var dll = Path.Combine(appFolder, "Catalytic.Admin.dll");
+        if (File.Exists(dll))
+        {
+            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(dll));
+            parts.Add(pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0 ? "ReadyToRun" : "IL only (JIT at run time)");
+        }
+
+        var config = Path.Combine(appFolder, "Catalytic.Admin.runtimeconfig.json");
+        if (File.Exists(config))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+            if (json.RootElement.TryGetProperty("runtimeOptions", out var options)
+                && options.TryGetProperty("configProperties", out var properties))
+            {
+                parts.AddRange(properties.EnumerateObject()
+                    .Where(p => p.Name.StartsWith("System.Runtime.Tiered", StringComparison.Ordinal) || p.Name.StartsWith("System.GC.", StringComparison.Ordinal))
+                    .Select(p => $"{p.Name}={p.Value.GetRawText()}"));
+            }
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>
     /// A fresh database in <paramref name="folder"/>; team, SSO and SCIM token through the app's own admin CLI
     /// (the same services as the pages); then the app itself on a free loopback port.
     /// </summary>
