@@ -101,7 +101,7 @@ public sealed class ScimJsonResult : IResult, IStatusCodeHttpResult, IValueHttpR
             return;
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        using var buffer = new PooledBufferWriter(4096);
         using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, ScimJson.WriterOptions))
         {
             write(writer);
