@@ -26,6 +26,12 @@ public abstract class AdminDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<ProvisioningEvent> ProvisioningEvents => Set<ProvisioningEvent>();
 
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
+
+    public DbSet<PasswordLockout> PasswordLockouts => Set<PasswordLockout>();
+
+    public DbSet<ScimAuthFailureCount> ScimAuthFailureCounts => Set<ScimAuthFailureCount>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>

@@ -51,6 +51,14 @@ public sealed class User
     /// <summary>Only for local (break-glass) admins; SSO members never have one.</summary>
     public string? PasswordHash { get; set; }
 
+    /// <summary>
+    /// The IdP subject (<c>iss</c> + <c>sub</c>) bound to this account on its first SSO sign-in; later sign-ins
+    /// match on it, never on a name. Null until then.
+    /// </summary>
+    public string? SsoIssuer { get; set; }
+
+    public string? SsoSubject { get; set; }
+
     public EmailNotifications EmailNotifications { get; set; }
 
     public bool WeeklyDigest { get; set; }

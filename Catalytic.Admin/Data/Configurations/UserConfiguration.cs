@@ -20,6 +20,8 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         builder.Property(u => u.DisplayName).HasMaxLength(UserRules.NameMaxLength);
         builder.Property(u => u.PrimaryPhone).HasMaxLength(UserRules.PhoneMaxLength);
         builder.Property(u => u.ExternalId).HasMaxLength(UserRules.ExternalIdMaxLength);
+        builder.Property(u => u.SsoIssuer).HasMaxLength(512);
+        builder.Property(u => u.SsoSubject).HasMaxLength(256);
         builder.Property(u => u.Source).HasConversion<string>().HasMaxLength(16);
         builder.Property(u => u.EmailNotifications).HasConversion<string>().HasMaxLength(16);
         builder.Property(u => u.Version).IsConcurrencyToken();
@@ -29,5 +31,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         builder.HasIndex(u => new { u.TeamId, u.NormalizedEmail }).IsUnique().HasFilter("\"NormalizedEmail\" IS NOT NULL");
         builder.HasIndex(u => new { u.TeamId, u.ExternalId });
         builder.HasIndex(u => new { u.TeamId, u.CreatedAt, u.Id });
+        // One account per IdP subject in a team: a subject bound elsewhere is refused, never moved.
+        builder.HasIndex(u => new { u.TeamId, u.SsoIssuer, u.SsoSubject }).IsUnique().HasFilter("\"SsoSubject\" IS NOT NULL");
     }
 }

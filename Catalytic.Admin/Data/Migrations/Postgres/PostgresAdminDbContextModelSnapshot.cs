@@ -81,6 +81,29 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
                     b.ToTable("ProvisioningEvents");
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Scim.ScimAuthFailureCount", b =>
+                {
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("FirstAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("LastAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TeamId", "Source");
+
+                    b.ToTable("ScimAuthFailureCounts");
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Scim.ScimSettings", b =>
                 {
                     b.Property<Guid>("TeamId")
@@ -148,6 +171,29 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
                     b.ToTable("ScimTokens");
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Sso.PasswordLockout", b =>
+                {
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("NormalizedUserName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("FailedCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("LastFailedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LockedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TeamId", "NormalizedUserName");
+
+                    b.ToTable("PasswordLockouts");
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Sso.SsoConnection", b =>
                 {
                     b.Property<Guid>("TeamId")
@@ -195,6 +241,49 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
                     b.HasKey("TeamId");
 
                     b.ToTable("SsoConnections");
+                });
+
+            modelBuilder.Entity("Catalytic.Admin.Sso.UserSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("TeamId", "UserId");
+
+                    b.ToTable("UserSessions");
                 });
 
             modelBuilder.Entity("Catalytic.Admin.Teams.Team", b =>
@@ -291,6 +380,14 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("SsoIssuer")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("SsoSubject")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
 
@@ -325,6 +422,10 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
 
                     b.HasIndex("TeamId", "CreatedAt", "Id");
 
+                    b.HasIndex("TeamId", "SsoIssuer", "SsoSubject")
+                        .IsUnique()
+                        .HasFilter("\"SsoSubject\" IS NOT NULL");
+
                     b.ToTable("Users");
                 });
 
@@ -356,6 +457,15 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Scim.ScimAuthFailureCount", b =>
+                {
+                    b.HasOne("Catalytic.Admin.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Scim.ScimSettings", b =>
                 {
                     b.HasOne("Catalytic.Admin.Teams.Team", null)
@@ -374,11 +484,35 @@ namespace Catalytic.Admin.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Sso.PasswordLockout", b =>
+                {
+                    b.HasOne("Catalytic.Admin.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Sso.SsoConnection", b =>
                 {
                     b.HasOne("Catalytic.Admin.Teams.Team", null)
                         .WithOne()
                         .HasForeignKey("Catalytic.Admin.Sso.SsoConnection", "TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Catalytic.Admin.Sso.UserSession", b =>
+                {
+                    b.HasOne("Catalytic.Admin.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Catalytic.Admin.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -74,6 +74,29 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
                     b.ToTable("ProvisioningEvents");
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Scim.ScimAuthFailureCount", b =>
+                {
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FirstAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TeamId", "Source");
+
+                    b.ToTable("ScimAuthFailureCounts");
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Scim.ScimSettings", b =>
                 {
                     b.Property<Guid>("TeamId")
@@ -141,6 +164,29 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
                     b.ToTable("ScimTokens");
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Sso.PasswordLockout", b =>
+                {
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedUserName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FailedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastFailedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LockedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TeamId", "NormalizedUserName");
+
+                    b.ToTable("PasswordLockouts");
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Sso.SsoConnection", b =>
                 {
                     b.Property<Guid>("TeamId")
@@ -188,6 +234,49 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
                     b.HasKey("TeamId");
 
                     b.ToTable("SsoConnections");
+                });
+
+            modelBuilder.Entity("Catalytic.Admin.Sso.UserSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("TeamId", "UserId");
+
+                    b.ToTable("UserSessions");
                 });
 
             modelBuilder.Entity("Catalytic.Admin.Teams.Team", b =>
@@ -284,6 +373,14 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SsoIssuer")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SsoSubject")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("TEXT");
 
@@ -318,6 +415,10 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
 
                     b.HasIndex("TeamId", "CreatedAt", "Id");
 
+                    b.HasIndex("TeamId", "SsoIssuer", "SsoSubject")
+                        .IsUnique()
+                        .HasFilter("\"SsoSubject\" IS NOT NULL");
+
                     b.ToTable("Users");
                 });
 
@@ -347,6 +448,15 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Scim.ScimAuthFailureCount", b =>
+                {
+                    b.HasOne("Catalytic.Admin.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Scim.ScimSettings", b =>
                 {
                     b.HasOne("Catalytic.Admin.Teams.Team", null)
@@ -365,11 +475,35 @@ namespace Catalytic.Admin.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Catalytic.Admin.Sso.PasswordLockout", b =>
+                {
+                    b.HasOne("Catalytic.Admin.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Catalytic.Admin.Sso.SsoConnection", b =>
                 {
                     b.HasOne("Catalytic.Admin.Teams.Team", null)
                         .WithOne()
                         .HasForeignKey("Catalytic.Admin.Sso.SsoConnection", "TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Catalytic.Admin.Sso.UserSession", b =>
+                {
+                    b.HasOne("Catalytic.Admin.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Catalytic.Admin.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
