@@ -24,6 +24,13 @@ public sealed class DatabaseOptions
     public string Provider { get; set; } = "Sqlite";
 
     public string ConnectionString { get; set; } = "Data Source=data/catalytic-admin.db";
+
+    /// <summary>
+    /// SQLite only: Full (default) flushes every commit before the IdP is answered, so an acknowledged write
+    /// survives a power loss; Normal survives only the process crashing. PostgreSQL is durable on commit
+    /// (its <c>synchronous_commit</c> default).
+    /// </summary>
+    public Data.SqliteSynchronous Synchronous { get; set; } = Data.SqliteSynchronous.Full;
 }
 
 public sealed class ScimOptions

@@ -4,6 +4,7 @@ using Catalytic.Admin.Scim;
 using Catalytic.Admin.Tests.Infrastructure;
 using Catalytic.Admin.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Catalytic.Admin.Tests.Data;
 
@@ -183,21 +184,39 @@ public sealed class HotPathReadsTests : IAsyncLifetime
 /// <summary>The per-connection SQLite settings hold on every pooled connection, though they are set only once per native connection.</summary>
 public sealed class SqliteConnectionSettingsTests
 {
-    [Fact]
-    public async Task EveryOpenedContext_HasTheBusyTimeoutNormalSynchronousWalCapAndNoCheckpointOnCommit()
+    [Theory]
+    [InlineData(null, 2L)] // FULL by default: an acknowledged write survives a power loss
+    [InlineData("Full", 2L)]
+    [InlineData("Normal", 1L)]
+    public async Task EveryOpenedConnection_HasTheBusyTimeoutConfiguredSynchronousWalCapAndNoCheckpointOnCommit(string? setting, long expectedSynchronous)
     {
         await using var app = new AppFactory();
+        if (setting is not null)
+        {
+            app.WithSetting("Catalytic:Database:Synchronous", setting);
+        }
+
         await app.CreateTeamAsync();
+        var connections = new List<System.Data.Common.DbConnection>();
         for (var i = 0; i < 5; i++)
         {
             await using var db = await app.DbAsync();
             await db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
-            var connection = db.Database.GetDbConnection();
-            Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous;"));
-            Assert.Equal(5000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
-            Assert.Equal(SqliteConnectionSettings.WalSizeLimitBytes, await ScalarAsync(connection, "PRAGMA journal_size_limit;"));
-            Assert.Equal(0L, await ScalarAsync(connection, "PRAGMA wal_autocheckpoint;"));
+            await AssertSettingsAsync(db.Database.GetDbConnection(), expectedSynchronous);
         }
+
+        // The group writer, the fast reads and the checkpointer open theirs through the same settings.
+        var sqlite = app.Services.GetRequiredService<SqliteConnectionSettings>();
+        await using var outside = sqlite.Open($"Data Source={app.DatabasePath}");
+        await AssertSettingsAsync(outside, expectedSynchronous);
+    }
+
+    private static async Task AssertSettingsAsync(System.Data.Common.DbConnection connection, long expectedSynchronous)
+    {
+        Assert.Equal(expectedSynchronous, await ScalarAsync(connection, "PRAGMA synchronous;"));
+        Assert.Equal(5000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
+        Assert.Equal(SqliteConnectionSettings.WalSizeLimitBytes, await ScalarAsync(connection, "PRAGMA journal_size_limit;"));
+        Assert.Equal(0L, await ScalarAsync(connection, "PRAGMA wal_autocheckpoint;"));
     }
 
     private static async Task<object?> ScalarAsync(System.Data.Common.DbConnection connection, string sql)

@@ -24,17 +24,19 @@ public static class DataSetup
         else
         {
             var connectionString = PrepareSqlite(options.ConnectionString);
+            var settings = new SqliteConnectionSettings(options.Synchronous);
+            services.AddSingleton(settings);
             services.AddPooledDbContextFactory<SqliteAdminDbContext>(db =>
-                Configure(db).UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSettings()));
+                Configure(db).UseSqlite(connectionString).AddInterceptors(settings));
             services.AddSingleton<IDbContextFactory<AdminDbContext>, AdminDbContextFactory<SqliteAdminDbContext>>();
             services.AddSingleton<IHotPathReads>(sp =>
             {
                 using var db = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext();
-                return new SqliteHotPathReads(connectionString, db.Model);
+                return new SqliteHotPathReads(connectionString, settings, db.Model);
             });
             services.AddSingleton(DatabaseWriteGate.OneWriterAtATime());
             services.AddHostedService(sp => new SqliteCheckpointer(
-                connectionString, sp.GetRequiredService<DatabaseWriteGate>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+                connectionString, settings, sp.GetRequiredService<DatabaseWriteGate>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
             services.AddSingleton(sp =>
             {
                 var dbFactory = sp.GetRequiredService<IDbContextFactory<AdminDbContext>>();
@@ -42,7 +44,7 @@ public static class DataSetup
                 return new GroupCommit(
                     dbFactory,
                     sp.GetRequiredService<DatabaseWriteGate>(),
-                    new SqliteUserRows(connectionString, db.Model),
+                    new SqliteUserRows(connectionString, settings, db.Model),
                     sp.GetRequiredService<ILogger<GroupCommit>>());
             });
         }

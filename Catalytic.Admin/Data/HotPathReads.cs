@@ -114,6 +114,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private const string TeamUserCountsTable = "\"TeamUserCounts\"";
 
     private readonly string connectionString;
+    private readonly SqliteConnectionSettings connectionSettings;
     private readonly ConcurrentBag<Session> idle = [];
     private readonly Query tokenQuery;
     private readonly Query userByIdQuery;
@@ -131,9 +132,10 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private readonly Func<SqliteDataReader, ProvisioningDefaults> readDefaults;
     private bool disposed;
 
-    public SqliteHotPathReads(string connectionString, IModel model)
+    public SqliteHotPathReads(string connectionString, SqliteConnectionSettings sqlite, IModel model)
     {
         this.connectionString = connectionString;
+        connectionSettings = sqlite;
         var users = model.FindEntityType(typeof(User))!;
         var tokens = model.FindEntityType(typeof(ScimToken))!;
         var teams = model.FindEntityType(typeof(Team))!;
@@ -295,7 +297,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
     private Session Rent()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return idle.TryTake(out var session) ? session : new Session(connectionString);
+        return idle.TryTake(out var session) ? session : new Session(connectionSettings.Open(connectionString));
     }
 
     private void Return(Session session, bool healthy)
@@ -366,7 +368,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         private readonly SqliteConnection connection;
         private readonly Dictionary<Query, SqliteCommand> commands = [];
 
-        public Session(string connectionString) => connection = SqliteConnectionSettings.Open(connectionString);
+        public Session(SqliteConnection connection) => this.connection = connection;
 
         public SqliteCommand Prepared(Query query, SqliteTransaction? transaction = null)
         {

@@ -15,7 +15,7 @@ namespace Catalytic.Admin.Data;
 /// four times a second during the sync, and the PATCH p99 was 41–48 ms instead of 17.
 /// That last pass does not wait for readers: if one still needs the WAL, the WAL starts over a quarter second later.
 /// </summary>
-internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteGate writes, ILogger<SqliteCheckpointer> logger) : BackgroundService
+internal sealed class SqliteCheckpointer(string connectionString, SqliteConnectionSettings settings, DatabaseWriteGate writes, ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
@@ -32,7 +32,7 @@ internal sealed class SqliteCheckpointer(string connectionString, DatabaseWriteG
             {
                 try
                 {
-                    connection ??= SqliteConnectionSettings.Open(connectionString);
+                    connection ??= settings.Open(connectionString);
                     if (Checkpoint(connection) >= PagesBeforeStartingOver)
                     {
                         // Once more outside the turn for what was written during the first pass, so that the

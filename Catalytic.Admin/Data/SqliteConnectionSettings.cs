@@ -10,10 +10,12 @@ namespace Catalytic.Admin.Data;
 /// Lets SQLite itself wait for a competing writer (the activity log, a racing request) in short steps.
 /// Without it Microsoft.Data.Sqlite retries a busy database after sleeping 150 ms, which turns every
 /// collision between two writes into a 150 ms pause for the IdP.
-/// Also sets <c>synchronous = NORMAL</c>, the usual pairing with WAL: a commit no longer waits for a disk
-/// flush (the WAL is flushed at checkpoints), which is most of a write's cost. Committed data survives the
-/// app crashing or being killed; only a power loss or OS crash can lose the last commits, which an IdP's
-/// next sync puts back.
+/// Also sets <c>synchronous</c>: FULL by default, so that a commit an IdP was told about survives a power loss
+/// or an OS crash too (one flush of the WAL per commit; the group commit makes that one flush per group of
+/// requests). NORMAL, the usual pairing with WAL, skips that flush: committed data still survives the app
+/// crashing or being killed, but a power loss can roll back the last commits — a rolled-back deactivation would
+/// silently re-enable an account the IdP never deprovisions again. NORMAL is an explicit choice
+/// (<c>Catalytic:Database:Synchronous</c>).
 /// And caps the WAL file at 64 MB once a checkpoint has emptied it: while an IdP syncs, readers are always
 /// active, the WAL cannot start over and grows far past the database (measured: 216 MB next to a 31 MB
 /// database during the benchmark); without the cap the file would keep that size after the load ends.
@@ -21,19 +23,21 @@ namespace Catalytic.Admin.Data;
 /// <see cref="SqliteCheckpointer"/> runs them in the background instead, so no write waits for one.
 /// All four are per native connection.
 /// </summary>
-internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
+internal sealed class SqliteConnectionSettings(SqliteSynchronous synchronous) : DbConnectionInterceptor
 {
     public const long WalSizeLimitBytes = 64L * 1024 * 1024;
 
+    public SqliteSynchronous Synchronous { get; } = synchronous;
+
     /// <summary>The settings as one batch of pragmas, for connections opened outside EF Core (the fast reads).</summary>
-    public static readonly string Pragma =
-        $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {WalSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}; PRAGMA wal_autocheckpoint = 0;";
+    public string Pragma { get; } =
+        $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()}; PRAGMA journal_size_limit = {WalSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}; PRAGMA wal_autocheckpoint = 0;";
 
     /// <summary>
     /// A connection opened outside EF Core (the fast reads, the group writer, the checkpointer) with the same
     /// settings, plus any <paramref name="morePragmas"/>.
     /// </summary>
-    public static SqliteConnection Open(string connectionString, string morePragmas = "")
+    public SqliteConnection Open(string connectionString, string morePragmas = "")
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
@@ -69,4 +73,14 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 
     private bool NeedsPragmas(DbConnection connection) =>
         connection is not SqliteConnection { Handle: { } handle } || prepared.TryAdd(handle, Pragma);
+}
+
+/// <summary>SQLite's <c>synchronous</c> setting for the app's connections (see <see cref="SqliteConnectionSettings"/>).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>Every commit is flushed to disk before it is acknowledged: durable across power loss.</summary>
+    Full,
+
+    /// <summary>The WAL is flushed at checkpoints only: survives the process crashing, not the machine.</summary>
+    Normal,
 }

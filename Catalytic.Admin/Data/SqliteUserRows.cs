@@ -22,7 +22,7 @@ public sealed record UserRowChange(User User, EntityState State, int ReadVersion
 /// the rows EF writes (a test compares them); failures surface as the exceptions SaveChanges throws.
 /// Used by one writer at a time (the group commit's turn).
 /// </summary>
-internal sealed class SqliteUserRows(string connectionString, IModel model) : IDisposable
+internal sealed class SqliteUserRows(string connectionString, SqliteConnectionSettings settings, IModel model) : IDisposable
 {
     private readonly Statements statements = new(model.FindEntityType(typeof(User))!);
     private SqliteConnection? connection;
@@ -91,7 +91,7 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
 
     private SqliteCommand Command(string sql)
     {
-        connection ??= SqliteConnectionSettings.Open(connectionString, " PRAGMA foreign_keys = ON;");
+        connection ??= settings.Open(connectionString, " PRAGMA foreign_keys = ON;");
         if (!commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
