@@ -17,6 +17,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.WebHost.UseStaticWebAssets();
+builder.WebHost.ConfigureScimRequestLimits();
 if (isCli)
 {
     AdminCli.ConfigureLogging(builder.Logging);

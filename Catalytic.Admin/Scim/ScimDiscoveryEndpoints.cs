@@ -10,14 +10,14 @@ public static class ScimDiscoveryEndpoints
     public static RouteGroupBuilder MapScimDiscovery(this RouteGroupBuilder group)
     {
         string[] writes = [HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete];
-        group.MapGet("/ServiceProviderConfig", GetServiceProviderConfig);
-        group.MapGet("/ResourceTypes", ListResourceTypes);
-        group.MapGet("/ResourceTypes/{name}", GetResourceType);
-        group.MapGet("/Schemas", ListSchemas);
-        group.MapGet("/Schemas/{urn}", GetSchema);
+        group.MapScimGet("/ServiceProviderConfig", GetServiceProviderConfig);
+        group.MapScimGet("/ResourceTypes", ListResourceTypes);
+        group.MapScimGet("/ResourceTypes/{name}", GetResourceType);
+        group.MapScimGet("/Schemas", ListSchemas);
+        group.MapScimGet("/Schemas/{urn}", GetSchema);
         foreach (var pattern in new[] { "/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/{name}", "/Schemas", "/Schemas/{urn}" })
         {
-            group.MapMethods(pattern, writes, ScimEndpoints.MethodNotAllowed("GET"));
+            group.MapMethods(pattern, writes, ScimEndpoints.MethodNotAllowed("GET, HEAD"));
         }
 
         return group;

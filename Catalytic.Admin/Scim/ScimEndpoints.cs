@@ -9,6 +9,25 @@ public static class ScimEndpoints
 
     public static IServiceCollection AddScim(this IServiceCollection services) => services.AddSingleton<ScimTokenService>();
 
+    /// <summary>Kestrel's request line may be this long: an 8,192-character filter percent-encoded at worst (×3) and the rest of the URL.</summary>
+    public const int MaxRequestLineBytes = 32 * 1024;
+
+    /// <summary>All request headers together may be this large.</summary>
+    public const int MaxRequestHeadersBytes = 64 * 1024;
+
+    /// <summary>
+    /// Kestrel's defaults (an 8 KB request line, 32 KB of headers) answer a bare 414 or 431 before the app sees
+    /// the request, so the documented filter limit (<see cref="Filters.ScimFilterParser.MaxLength"/> characters,
+    /// refused by the app with a SCIM 400 <c>invalidFilter</c>) could never be reached. Kestrel's limits apply to
+    /// the whole server, before routing; the pages gain nothing from them and lose nothing either.
+    /// </summary>
+    public static IWebHostBuilder ConfigureScimRequestLimits(this IWebHostBuilder host) =>
+        host.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = MaxRequestHeadersBytes;
+        });
+
     /// <summary>
     /// Maps <c>/scim/v2/{team}</c>. These routes are reached only through <see cref="UseScim"/>, which checks the
     /// team's bearer token before any of them runs.
@@ -35,9 +54,28 @@ public static class ScimEndpoints
             scim => scim
                 .UseMiddleware<ProvisioningRecorderMiddleware>()
                 .Use(AnswerUnexpectedErrorsAsScim)
+                .Use(WithoutBodyForHead)
                 .Use(NotFoundWithoutEndpoint)
                 .UseMiddleware<ScimBearerAuthentication>()
                 .Run(context => context.GetEndpoint()!.RequestDelegate!(context)));
+
+    /// <summary>A read route that also answers HEAD (RFC 9110 §9.3.2): the same status and headers as GET, no body.</summary>
+    public static RouteHandlerBuilder MapScimGet(this RouteGroupBuilder group, string pattern, Delegate handler) =>
+        group.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Head], handler);
+
+    /// <summary>
+    /// A HEAD request runs its GET handler; what the handler writes is thrown away here, so every server (Kestrel
+    /// already drops it, the test server would not) answers with headers only.
+    /// </summary>
+    private static Task WithoutBodyForHead(HttpContext context, RequestDelegate next)
+    {
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.Body = Stream.Null;
+        }
+
+        return next(context);
+    }
 
     /// <summary>
     /// A URL no SCIM route matches (<c>/scim/v2</c> without a team) is a SCIM 404 before any token check: the

@@ -20,14 +20,14 @@ public static class ScimUserEndpoints
 
     public static RouteGroupBuilder MapScimUsers(this RouteGroupBuilder group)
     {
-        group.MapGet("/Users", ListUsers);
+        group.MapScimGet("/Users", ListUsers);
         group.MapPost("/Users", CreateUser);
-        group.MapGet("/Users/{id}", GetUser);
+        group.MapScimGet("/Users/{id}", GetUser);
         group.MapPut("/Users/{id}", ReplaceUser);
         group.MapPatch("/Users/{id}", PatchUser);
         group.MapDelete("/Users/{id}", DeleteUser);
-        group.MapMethods("/Users", [HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], ScimEndpoints.MethodNotAllowed("GET, POST"));
-        group.MapMethods("/Users/{id}", [HttpMethods.Post], ScimEndpoints.MethodNotAllowed("GET, PUT, PATCH, DELETE"));
+        group.MapMethods("/Users", [HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], ScimEndpoints.MethodNotAllowed("GET, HEAD, POST"));
+        group.MapMethods("/Users/{id}", [HttpMethods.Post], ScimEndpoints.MethodNotAllowed("GET, HEAD, PUT, PATCH, DELETE"));
         return group;
     }
 
