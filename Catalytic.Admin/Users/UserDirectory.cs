@@ -34,7 +34,10 @@ public sealed partial class UserDirectory(
     UserChangeNotifier notifier,
     TimeProvider clock)
 {
-    private const int MaxConcurrencyRetries = 3;
+    // Writes to one user take turns in this process, so a stale version means another instance wrote it: read
+    // again and retry. Bounded only as a guard against a livelock; each round re-reads the user.
+    private const int MaxConcurrencyRetries = 64;
+    private readonly UserWriteTurns turns = new();
     private static readonly PasswordHasher<User> Hasher = new();
 
     // The user an admin change reads, tracked; compiled once instead of translated per request.
@@ -121,6 +124,7 @@ public sealed partial class UserDirectory(
         int? expectedVersion = null,
         CancellationToken ct = default)
     {
+        using var turn = await turns.EnterAsync(userId, ct);
         for (var attempt = 1; ; attempt++)
         {
             // Read fresh each attempt (a stale version sends us round again); saved only if still at that version.
@@ -169,9 +173,15 @@ public sealed partial class UserDirectory(
             {
                 continue;
             }
+            catch (DbUpdateConcurrencyException) when (expectedVersion is not null)
+            {
+                // The client's precondition: the version it sent is no longer the stored one.
+                return new UserError(UserErrorKind.VersionMismatch, "The user was changed by someone else at the same time; fetch it again and retry.");
+            }
             catch (DbUpdateConcurrencyException)
             {
-                return new UserError(UserErrorKind.VersionMismatch, "The user was changed by someone else at the same time; reload it and try again.");
+                // No precondition was sent, so this must not be a 412: the server could not land the change.
+                throw new InvalidOperationException($"User {userId} kept changing under {MaxConcurrencyRetries} attempts to save it.");
             }
 
             var kind = wasActive && !user.Active ? UserChangeKind.Deactivated : UserChangeKind.Updated;
@@ -186,43 +196,53 @@ public sealed partial class UserDirectory(
     public Task<UserResult> SetActiveAsync(Guid teamId, Guid userId, bool active, UserSource changedBy, CancellationToken ct = default) =>
         UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct);
 
+    /// <summary>
+    /// Deletes the user. A change that lands between the read and the delete sends it round again (a deprovisioning
+    /// must not be lost to a concurrent PATCH); 404 only when the user really is gone, 412 only for the client's
+    /// own If-Match.
+    /// </summary>
     public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, CancellationToken ct = default)
     {
-        var user = await reads.FindUserAsync(teamId, userId, ct);
-        if (user is null)
+        using var turn = await turns.EnterAsync(userId, ct);
+        for (var attempt = 1; ; attempt++)
         {
-            return NotFound(userId);
-        }
-
-        if (expectedVersion is not null && expectedVersion != user.Version)
-        {
-            return VersionMismatch(user);
-        }
-
-        if (user.IsAdmin)
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            if (await IsLastAdminAsync(db, user, ct))
+            var user = await reads.FindUserAsync(teamId, userId, ct);
+            if (user is null)
             {
-                return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin and cannot be deleted; make another user an admin first.");
+                return NotFound(userId);
             }
-        }
 
-        try
-        {
-            await writes.DeleteAsync(user, ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return NotFound(userId);
-        }
+            if (expectedVersion is not null && expectedVersion != user.Version)
+            {
+                return VersionMismatch(user);
+            }
 
-        notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Deleted));
-        return null;
+            if (user.IsAdmin)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                if (await IsLastAdminAsync(db, user, ct))
+                {
+                    return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin and cannot be deleted; make another user an admin first.");
+                }
+            }
+
+            try
+            {
+                await writes.DeleteAsync(user, ct);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
+            {
+                continue; // changed (or deleted) since it was read: read it again
+            }
+
+            notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Deleted));
+            return null;
+        }
     }
 
     public async Task<UserResult> SetAdminAsync(Guid teamId, Guid userId, bool isAdmin, CancellationToken ct = default)
     {
+        using var turn = await turns.EnterAsync(userId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var user = await findTracked(db, teamId, userId, ct);
         if (user is null)
