@@ -181,6 +181,32 @@ public sealed class SsoSettingsTests(TestIdentityProvider idp) : ComponentTestBa
     }
 
     [Fact]
+    public async Task SsoForm_SavingAnotherClient_WarnsThatMembersAreLinkedAgain_AndOnlyThenForgetsTheBindings()
+    {
+        var client = await App.ConnectSsoAsync(Team, idp);
+        var member = await App.CreateUserAsync(Team, "dana", UserSource.Idp);
+        Assert.NotNull((await App.Get<UserDirectory>().TryBindSsoSubjectAsync(member, idp.Issuer + "/", "00u-dana", Ct))?.User);
+        var page = RenderPage();
+        page.Find("#sso-client-id").Change("another-client");
+
+        var cancelled = page.Find("form").SubmitAsync();
+        dialogs.WaitForAssertion(() => Assert.Contains("linked again on their next sign-in", dialogs.Markup, StringComparison.Ordinal));
+        await dialogs.Button("Cancel").ClickAsync(new());
+        await cancelled;
+
+        Assert.Equal(client.ClientId, (await App.Get<SsoConnectionService>().GetAsync(Team.Id, Ct))!.ClientId);
+        Assert.Equal("00u-dana", (await App.Get<UserDirectory>().FindAsync(Team.Id, member.Id, Ct))!.SsoSubject);
+
+        var saved = page.Find("form").SubmitAsync();
+        dialogs.WaitForAssertion(() => Assert.Contains("linked again on their next sign-in", dialogs.Markup, StringComparison.Ordinal));
+        await dialogs.Button("Save").ClickAsync(new());
+        await saved;
+
+        Assert.Equal("another-client", (await App.Get<SsoConnectionService>().GetAsync(Team.Id, Ct))!.ClientId);
+        Assert.Null((await App.Get<UserDirectory>().FindAsync(Team.Id, member.Id, Ct))!.SsoSubject);
+    }
+
+    [Fact]
     public async Task TestSignInResult_FromTheQuery_IsShownWithTheReason()
     {
         await App.ConnectSsoAsync(Team, idp);

@@ -37,6 +37,12 @@ public sealed class TestIdentityProvider : IAsyncLifetime
     /// <summary>Form fields named <c>claim.X</c> set claim X; an empty value leaves the claim out.</summary>
     public const string ClaimFieldPrefix = "claim.";
 
+    /// <summary>
+    /// A claim named <c>userinfo:X</c> is sent as X by the user info endpoint only, never in the ID token (replacing
+    /// X there if both are set), as providers do that keep the ID token small.
+    /// </summary>
+    public const string UserInfoOnlyPrefix = "userinfo:";
+
     private static readonly HashSet<string> TokenMechanicsClaims =
         [Claims.Audience, Claims.ExpiresAt, Claims.IssuedAt, Claims.Issuer, Claims.NotBefore, Claims.JwtId, Claims.Scope, Claims.ClientId, Claims.AuthorizedParty];
 
@@ -190,7 +196,9 @@ public sealed class TestIdentityProvider : IAsyncLifetime
         }
 
         identity.SetScopes(request.GetScopes());
-        identity.SetDestinations(_ => [Destinations.AccessToken, Destinations.IdentityToken]);
+        identity.SetDestinations(c => c.Type.StartsWith(UserInfoOnlyPrefix, StringComparison.Ordinal)
+            ? [Destinations.AccessToken]
+            : [Destinations.AccessToken, Destinations.IdentityToken]);
         return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
@@ -206,6 +214,12 @@ public sealed class TestIdentityProvider : IAsyncLifetime
             .Where(c => !c.Type.StartsWith("oi_", StringComparison.Ordinal) && !TokenMechanicsClaims.Contains(c.Type))
             .GroupBy(c => c.Type)
             .ToDictionary(g => g.Key, g => g.First().Value);
+        foreach (var type in claims.Keys.Where(k => k.StartsWith(UserInfoOnlyPrefix, StringComparison.Ordinal)).ToList())
+        {
+            claims[type[UserInfoOnlyPrefix.Length..]] = claims[type];
+            claims.Remove(type);
+        }
+
         return Results.Json(claims);
     }
 

@@ -1,4 +1,5 @@
 using Catalytic.Admin.Data;
+using Catalytic.Admin.Users;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
@@ -104,6 +105,7 @@ public sealed class SsoConnectionService(
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (existing is null)
         {
             existing = new SsoConnection { TeamId = teamId, Issuer = issuer, ClientId = clientId };
@@ -112,11 +114,13 @@ public sealed class SsoConnectionService(
         else
         {
             existing.Version++;
-            if (!string.Equals(existing.Issuer, issuer, StringComparison.Ordinal) || !string.Equals(existing.ClientId, clientId, StringComparison.Ordinal))
+            if (RelinksMembers(existing.Issuer, existing.ClientId, issuer, clientId))
             {
-                // A different provider: the last test sign-in says nothing about it.
+                // A different provider: the last test sign-in says nothing about it, and its subjects are not the
+                // ones members are bound to.
                 existing.LastTestSignInAt = null;
                 existing.LastTestSignInSubject = null;
+                await UserDirectory.ForgetSsoBindingsAsync(db, teamId, now, ct);
             }
         }
 
@@ -132,16 +136,29 @@ public sealed class SsoConnectionService(
         }
 
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return errors;
     }
 
-    /// <summary>Removes the connection; SCIM is turned off in the same transaction (members could not sign in).</summary>
+    /// <summary>
+    /// Whether saving <paramref name="issuer"/> and <paramref name="clientId"/> over the saved ones unbinds every member
+    /// (the SSO Settings page warns first). Another client counts too: some providers (Entra ID) give each
+    /// application its own subjects.
+    /// </summary>
+    public static bool RelinksMembers(string savedIssuer, string savedClientId, string issuer, string clientId) =>
+        !string.Equals(savedIssuer, issuer.Trim(), StringComparison.Ordinal) || !string.Equals(savedClientId, clientId.Trim(), StringComparison.Ordinal);
+
+    /// <summary>
+    /// Removes the connection; SCIM is turned off in the same transaction (members could not sign in), and the members'
+    /// bindings to the provider are forgotten (a provider connected later binds them again).
+    /// </summary>
     public async Task RemoveAsync(Guid teamId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SsoConnections.Where(c => c.TeamId == teamId).ExecuteDeleteAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
+        await UserDirectory.ForgetSsoBindingsAsync(db, teamId, now, ct);
         await db.ScimSettings.Where(s => s.TeamId == teamId)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Enabled, false).SetProperty(x => x.UpdatedAt, now), ct);
         await transaction.CommitAsync(ct);

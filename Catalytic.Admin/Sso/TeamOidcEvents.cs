@@ -6,11 +6,13 @@ namespace Catalytic.Admin.Sso;
 
 /// <summary>
 /// What happens when a team's IdP sends someone back: a test sign-in is recorded, a member is matched to a
-/// provisioned account by the unique-identifier claim, anyone else is turned away with an explanation.
+/// provisioned account (see <see cref="UserDirectory.SignInWithSsoAsync"/>), anyone else is turned away with an explanation.
 /// </summary>
 public sealed class TeamOidcEvents(IServiceScopeFactory scopes, ILogger<TeamOidcEvents> logger)
 {
     public const string TestSignInItem = "catalytic.test-sign-in";
+
+    private const string SubjectClaim = "sub";
 
     public OpenIdConnectEvents For(SsoRuntimeConnection connection) => new()
     {
@@ -50,19 +52,22 @@ public sealed class TeamOidcEvents(IServiceScopeFactory scopes, ILogger<TeamOidc
             return;
         }
 
+        // The ID token's subject and the issuer that signed it (the handler has validated both, and that the user
+        // info's sub is the same); the directory decides which account, if any, they sign in to.
+        var subject = context.Principal?.FindFirst(SubjectClaim);
         var users = scope.ServiceProvider.GetRequiredService<UserDirectory>();
-        var user = identifier is null ? null : await users.FindByUserNameAsync(connection.TeamId, identifier);
+        var match = await users.SignInWithSsoAsync(connection.TeamId, subject?.Issuer ?? "", subject?.Value, identifier);
         var slug = Uri.EscapeDataString(connection.TeamSlug);
-        if (user is null)
+        if (match.User is not { } user)
         {
-            context.Response.Redirect($"/login/not-provisioned?team={slug}");
-            context.HandleResponse();
-            return;
-        }
-
-        if (!user.Active)
-        {
-            context.Response.Redirect($"/login?team={slug}&error=deactivated");
+            context.Response.Redirect(match.Refusal switch
+            {
+                SsoSignInRefusal.Deactivated => $"/login?team={slug}&error=deactivated",
+                SsoSignInRefusal.AccountLinkedElsewhere => $"/login/sso-refused?team={slug}&reason=account-linked",
+                SsoSignInRefusal.SubjectLinkedElsewhere => $"/login/sso-refused?team={slug}&reason=subject-linked",
+                SsoSignInRefusal.NoSubject => $"/login/sso-refused?team={slug}&reason=no-subject",
+                _ => $"/login/not-provisioned?team={slug}",
+            });
             context.HandleResponse();
             return;
         }

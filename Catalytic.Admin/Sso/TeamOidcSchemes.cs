@@ -71,6 +71,9 @@ public sealed class TeamOidcOptionsSetup(SsoConnectionService connections, TeamO
         options.MapInboundClaims = false;
         options.SaveTokens = false;
         options.GetClaimsFromUserInfoEndpoint = true;
+        // The handler copies only the user info keys its claim actions name; a provider may send the member's
+        // identifier there alone. (Its sub must equal the ID token's: the handler refuses the sign-in otherwise.)
+        options.ClaimActions.MapUniqueJsonKey(connection.UniqueIdClaim, connection.UniqueIdClaim);
         options.CallbackPath = TeamOidcSchemes.CallbackPath(connection.TeamSlug);
         options.SignInScheme = AuthSetup.CookieScheme;
         options.Scope.Clear();

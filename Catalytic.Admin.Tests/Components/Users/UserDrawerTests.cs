@@ -224,6 +224,39 @@ public sealed class UserDrawerTests : UsersPageTestBase
     }
 
     [Fact]
+    public async Task UnlinkSsoIdentity_OfALinkedAccount_AfterConfirmation_ClearsTheBinding()
+    {
+        var dana = await App.CreateUserAsync(Team, "dana", UserSource.Idp);
+        await App.CreateUserAsync(Team, "fox", UserSource.Idp);
+        var subject = "00u1f2e3d4c5b6a7z8y9x0w-dana";
+        Assert.NotNull((await Directory.TryBindSsoSubjectAsync(dana, "https://login.example.com/tenant-1234/v2.0", subject, Ct))?.User);
+        var page = RenderPage();
+
+        OpenDrawer(page, "fox");
+        Assert.Equal("not linked", page.ByTestId("attr-SSO identity").QuerySelector("td")!.TextContent.Trim());
+        Assert.False(page.Has("unlink-sso"));
+
+        OpenDrawer(page, "dana");
+        var shown = page.ByTestId("attr-SSO identity").TextContent;
+        Assert.Contains("https://login.example.com", shown, StringComparison.Ordinal);
+        Assert.Contains("…", shown, StringComparison.Ordinal);
+        Assert.Contains(subject[^11..], shown, StringComparison.Ordinal);
+
+        page.ByTestId("unlink-sso").Click();
+        Answer("Cancel");
+        Dialogs.Eventually(() => Assert.Empty(Dialogs.FindAll(".mud-dialog")));
+        Assert.Equal(subject, (await Directory.FindAsync(Team.Id, dana.Id, Ct))!.SsoSubject);
+
+        page.ByTestId("unlink-sso").Click();
+        Answer("Unlink");
+
+        page.Eventually(() => Assert.Equal("not linked", page.ByTestId("attr-SSO identity").QuerySelector("td")!.TextContent.Trim()));
+        Assert.False(page.Has("unlink-sso"));
+        var unlinked = (await Directory.FindAsync(Team.Id, dana.Id, Ct))!;
+        Assert.Equal((null, null), (unlinked.SsoIssuer, unlinked.SsoSubject));
+    }
+
+    [Fact]
     public async Task CloseButton_ClosesTheDrawer()
     {
         await App.CreateUserAsync(Team, "dana");

@@ -31,5 +31,13 @@ public static class Display
     public static string Name(User user) =>
         user.DisplayName ?? string.Join(' ', new[] { user.GivenName, user.FamilyName }.Where(n => !string.IsNullOrEmpty(n)));
 
+    /// <summary>The IdP subject the account is bound to, shortened to fit the panel; "not linked" before the first SSO sign-in.</summary>
+    public static string SsoIdentity(User user) =>
+        user.SsoSubject is null ? "not linked" : $"{Shorten(user.SsoIssuer ?? "", 48)} · {Shorten(user.SsoSubject, 24)}";
+
+    /// <summary>Keeps both ends, which tell values apart (a tenant id, a subject's tail), and cuts the middle.</summary>
+    private static string Shorten(string value, int max) =>
+        value.Length <= max ? value : string.Concat(value.AsSpan(0, (max / 2) - 1), "…", value.AsSpan(value.Length - (max / 2)));
+
     public static string Source(UserSource source) => source == UserSource.Idp ? "Provisioned by the IdP" : "Created by an admin";
 }

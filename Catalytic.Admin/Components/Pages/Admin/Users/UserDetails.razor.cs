@@ -144,6 +144,22 @@ public sealed partial class UserDetails
         await AfterAsync(result.Error, isAdmin ? $"{fresh.UserName} is now a team admin" : $"{fresh.UserName} is no longer a team admin");
     });
 
+    private async Task UnlinkSsoAsync()
+    {
+        if (await CurrentAsync() is not { } current || !await ConfirmAsync(
+                $"Unlink {current.UserName}'s SSO identity?",
+                $"{current.UserName} is linked to one sign-in at your identity provider. After unlinking, the next SSO sign-in whose "
+                + "unique identifier claim names this account is linked to it instead: do this when the person's IdP account was recreated.",
+                "Unlink"))
+        {
+            return;
+        }
+
+        await RunAsync(async () => await AfterAsync(
+            await Directory.UnlinkSsoIdentityAsync(TeamId, UserId),
+            $"{current.UserName} is no longer linked to an SSO identity"));
+    }
+
     private async Task DeleteAsync()
     {
         if (await CurrentAsync() is not { } current || !await ConfirmAsync(
