@@ -10,7 +10,7 @@ public sealed record SsoConnectionInput
 
     public string ClientId { get; init; } = "";
 
-    /// <summary>Empty keeps the secret already saved.</summary>
+    /// <summary>Empty keeps the secret already saved, but only for the same issuer and client ID.</summary>
     public string? ClientSecret { get; init; }
 
     public string Scopes { get; init; } = SsoDefaults.Scopes;
@@ -30,6 +30,9 @@ public sealed record SsoConnectionView(
     string? LastTestSignInSubject)
 {
     public bool IsConfigured => VerifiedAt is not null;
+
+    /// <summary>Whether the saved secret may be kept for <paramref name="issuer"/> and <paramref name="clientId"/>.</summary>
+    public bool KeepsSecretFor(string? issuer, string? clientId) => SsoConnectionService.IsSameClient(Issuer, ClientId, issuer, clientId);
 }
 
 /// <summary>Everything the OIDC handler needs for one team, with the secret decrypted.</summary>
@@ -92,6 +95,11 @@ public sealed class SsoConnectionService(
         {
             errors["clientSecret"] = "Client secret is required the first time: copy it from your identity provider.";
         }
+        else if (string.IsNullOrEmpty(input.ClientSecret) && !IsSameClient(existing!.Issuer, existing.ClientId, issuer, clientId))
+        {
+            // The saved secret belongs to the old client: kept, it would be sent to whichever issuer was typed.
+            errors["clientSecret"] = "Enter the client secret again: the issuer or client ID changed, and the saved secret is sent only to the client it was issued for.";
+        }
 
         if (errors.Count > 0)
         {
@@ -112,7 +120,7 @@ public sealed class SsoConnectionService(
         else
         {
             existing.Version++;
-            if (!string.Equals(existing.Issuer, issuer, StringComparison.Ordinal) || !string.Equals(existing.ClientId, clientId, StringComparison.Ordinal))
+            if (!IsSameClient(existing.Issuer, existing.ClientId, issuer, clientId))
             {
                 // A different provider: the last test sign-in says nothing about it.
                 existing.LastTestSignInAt = null;
@@ -134,6 +142,11 @@ public sealed class SsoConnectionService(
         await db.SaveChangesAsync(ct);
         return errors;
     }
+
+    /// <summary>The same issuer (a trailing '/' aside) and client ID: the one rule for keeping a saved secret.</summary>
+    public static bool IsSameClient(string savedIssuer, string savedClientId, string? issuer, string? clientId) =>
+        string.Equals(savedIssuer.TrimEnd('/'), issuer?.Trim().TrimEnd('/'), StringComparison.Ordinal)
+        && string.Equals(savedClientId, clientId?.Trim(), StringComparison.Ordinal);
 
     /// <summary>Removes the connection; SCIM is turned off in the same transaction (members could not sign in).</summary>
     public async Task RemoveAsync(Guid teamId, CancellationToken ct = default)
