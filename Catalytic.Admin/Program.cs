@@ -27,7 +27,7 @@ builder.Services.Configure<AppOptions>(builder.Configuration.GetSection(AppOptio
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PublicUrls>();
 builder.Services.AddAdminData(builder.Configuration);
-builder.Services.AddHttpClient(DiscoveryVerifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+builder.Services.AddSsoHttp();
 
 builder.Services.AddSingleton<FirstRunSetup>();
 builder.Services.AddSingleton<TeamService>();

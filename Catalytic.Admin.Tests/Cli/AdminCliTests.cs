@@ -95,7 +95,7 @@ public sealed class AdminCliTests : IAsyncLifetime
         {
             var (exit, _, error) = await RunAsync("admin", "sso", "set", "--team", "acme", "--issuer", "http://127.0.0.1:9/", "--client-id", "catalytic");
             Assert.Equal(1, exit);
-            Assert.Contains("Could not reach", error, StringComparison.Ordinal);
+            Assert.Contains("Could not fetch the discovery document", error, StringComparison.Ordinal);
         }
         finally
         {

@@ -59,6 +59,28 @@ public sealed class SsoSettingsTests(TestIdentityProvider idp) : ComponentTestBa
     }
 
     [Fact]
+    public async Task SecretField_WhenTheIssuerOrClientIdChanges_AsksForTheSecretAgain()
+    {
+        var client = await App.ConnectSsoAsync(Team, idp);
+        var page = RenderPage();
+        var form = () => page.Find("[data-testid=sso-connection]").TextContent;
+        Assert.Contains("saved — leave empty to keep", form(), StringComparison.Ordinal);
+
+        page.Find("#sso-issuer").Change("https://other-idp.example.test");
+        page.WaitForAssertion(() => Assert.Contains("The issuer or client ID changed: enter the client secret", form(), StringComparison.Ordinal));
+        Assert.DoesNotContain("leave empty to keep", form(), StringComparison.Ordinal);
+
+        page.Find("#sso-issuer").Change(idp.Issuer);
+        page.WaitForAssertion(() => Assert.Contains("saved — leave empty to keep", form(), StringComparison.Ordinal));
+
+        page.Find("#sso-client-id").Change(client.ClientId + "-new");
+        page.WaitForAssertion(() => Assert.Contains("The issuer or client ID changed", form(), StringComparison.Ordinal));
+
+        await page.Find("form").SubmitAsync();
+        page.WaitForAssertion(() => Assert.Contains("Enter the client secret again", form(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ScimToggle_On_IssuesTheFirstToken_AndOff_TurnsScimOff()
     {
         await App.ConnectSsoAsync(Team, idp);

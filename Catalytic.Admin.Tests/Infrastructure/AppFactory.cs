@@ -53,6 +53,8 @@ public partial class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Catalytic.Admin.Teams.FirstRunSetup", "Error");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
+        // The test identity provider listens on 127.0.0.1; the tests that prove the refusal set this to false.
+        builder.UseSetting(SsoHttp.AllowPrivateNetworkIssuersKey, "true");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

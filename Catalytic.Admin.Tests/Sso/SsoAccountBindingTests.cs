@@ -294,11 +294,11 @@ public sealed class SsoAccountBindingTests(AppFactory app, TestIdentityProvider 
     }
 
     [Fact]
-    public void RelinksMembers_WhenTheIssuerOrTheClientChanges()
+    public void MembersAreRelinked_WhenTheIssuerOrTheClientChanges()
     {
-        Assert.False(SsoConnectionService.RelinksMembers("https://a.example", "app", " https://a.example ", "app"));
-        Assert.True(SsoConnectionService.RelinksMembers("https://a.example", "app", "https://b.example", "app"));
-        Assert.True(SsoConnectionService.RelinksMembers("https://a.example", "app", "https://a.example", "app2"));
+        Assert.True(SsoConnectionService.IsSameClient("https://a.example", "app", " https://a.example/ ", "app"));
+        Assert.False(SsoConnectionService.IsSameClient("https://a.example", "app", "https://b.example", "app"));
+        Assert.False(SsoConnectionService.IsSameClient("https://a.example", "app", "https://a.example", "app2"));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class SsoConnectionSaveTests(AppFactory app, TestIdentityProvider 
         // Port 1 on loopback: nothing listens there, so the connection is refused at once.
         var errors = await SaveAsync("http://127.0.0.1:1", "catalytic", "secret");
 
-        Assert.StartsWith("Could not reach http://127.0.0.1:1/.well-known/openid-configuration", errors["issuer"], StringComparison.Ordinal);
+        Assert.StartsWith("Could not fetch the discovery document from http://127.0.0.1:1:", errors["issuer"], StringComparison.Ordinal);
         await AssertNothingSavedAsync();
     }
 
@@ -79,10 +79,55 @@ public sealed class SsoConnectionSaveTests(AppFactory app, TestIdentityProvider 
         await app.ConnectSsoAsync(team, idp);
         var before = await app.Get<SsoConnectionService>().GetAsync(team.Id, Ct);
 
-        var errors = await SaveAsync("http://127.0.0.1:1", "another-client", "");
+        var errors = await SaveAsync("http://127.0.0.1:1", "another-client", "another-secret");
 
         Assert.True(errors.ContainsKey("issuer"));
         Assert.Equal(before, await app.Get<SsoConnectionService>().GetAsync(team.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Save_WithAnotherClientIdAndNoSecret_AsksForTheSecretAgain_AndKeepsTheSavedConnection()
+    {
+        var first = await app.ConnectSsoAsync(team, idp);
+        var second = await idp.RegisterClientAsync("https://localhost/signin-oidc/" + team.Slug);
+
+        var errors = await SaveAsync(idp.Issuer, second.ClientId, "");
+
+        Assert.StartsWith("Enter the client secret again: the issuer or client ID changed", errors["clientSecret"], StringComparison.Ordinal);
+        var runtime = app.Get<SsoConnectionService>().GetRuntimeConnection(team.Id);
+        Assert.Equal((first.ClientId, first.ClientSecret), (runtime!.ClientId, runtime.ClientSecret));
+    }
+
+    [Fact]
+    public async Task Save_WithAnotherIssuerAndNoSecret_AsksForTheSecretAgain_BeforeContactingIt()
+    {
+        var first = await app.ConnectSsoAsync(team, idp);
+
+        // The secret rule comes before verification: the new issuer is never asked for anything with the old secret.
+        var errors = await SaveAsync("https://other-idp.example.test", first.ClientId, "");
+
+        Assert.StartsWith("Enter the client secret again", errors["clientSecret"], StringComparison.Ordinal);
+        Assert.False(errors.ContainsKey("issuer"));
+        Assert.Equal(idp.Issuer, (await app.Get<SsoConnectionService>().GetAsync(team.Id, Ct))!.Issuer);
+    }
+
+    [Fact]
+    public async Task Save_WithTheSameIssuerAndClientIdAndNoSecret_KeepsTheSavedSecret()
+    {
+        var first = await app.ConnectSsoAsync(team, idp);
+
+        var errors = await app.Get<SsoConnectionService>().SaveAsync(team.Id, new SsoConnectionInput
+        {
+            Issuer = idp.Issuer + "/",
+            ClientId = " " + first.ClientId,
+            ClientSecret = "",
+            Scopes = "openid email",
+        }, Ct);
+
+        Assert.Empty(errors);
+        var runtime = app.Get<SsoConnectionService>().GetRuntimeConnection(team.Id);
+        Assert.Equal(first.ClientSecret, runtime!.ClientSecret);
+        Assert.Equal(["openid", "email"], runtime.Scopes);
     }
 
     private Task<IReadOnlyDictionary<string, string>> SaveAsync(string issuer, string clientId, string secret) =>

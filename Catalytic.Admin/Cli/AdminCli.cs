@@ -63,7 +63,7 @@ public static partial class AdminCli
         var clientId = new Option<string>("--client-id") { Description = "The client ID registered at the identity provider", Required = true };
         var claim = new Option<string>("--unique-id-claim") { Description = "The claim matched to user names", DefaultValueFactory = _ => SsoDefaults.UniqueIdClaim };
         var scopes = new Option<string>("--scopes") { Description = "Space-separated scopes", DefaultValueFactory = _ => SsoDefaults.Scopes };
-        var ssoSet = new Command("set", $"Save and verify the team's OIDC connection. The client secret comes from {ClientSecretVariable}.")
+        var ssoSet = new Command("set", $"Save and verify the team's OIDC connection. The client secret comes from {ClientSecretVariable} (required again when the issuer or client ID changes).")
         {
             team, issuer, clientId, claim, scopes,
         };

@@ -23,7 +23,7 @@ public static class AuthEndpoints
             return TypedResults.Redirect($"/login?team={Uri.EscapeDataString(team)}&error=sso-not-configured");
         }
 
-        var properties = new AuthenticationProperties { RedirectUri = LocalOnly(returnUrl) };
+        var properties = new AuthenticationProperties { RedirectUri = ReturnUrls.LocalOr(returnUrl) };
         return TypedResults.Challenge(properties, [TeamOidcSchemes.SchemeName(connection)]);
     }
 
@@ -49,12 +49,6 @@ public static class AuthEndpoints
         var slug = context.User.FindFirst(AuthSetup.TeamSlugClaim)?.Value;
         await context.SignOutAsync(AuthSetup.CookieScheme);
         var target = slug is null ? "/login" : $"/login?team={Uri.EscapeDataString(slug)}";
-        return TypedResults.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : target);
+        return TypedResults.LocalRedirect(ReturnUrls.LocalOr(returnUrl, target));
     }
-
-    /// <summary>Only same-site paths, so a crafted link cannot bounce a signed-in user elsewhere.</summary>
-    public static string LocalOnly(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl
-            : "/";
 }

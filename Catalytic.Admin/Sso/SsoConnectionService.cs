@@ -11,7 +11,7 @@ public sealed record SsoConnectionInput
 
     public string ClientId { get; init; } = "";
 
-    /// <summary>Empty keeps the secret already saved.</summary>
+    /// <summary>Empty keeps the secret already saved, but only for the same issuer and client ID.</summary>
     public string? ClientSecret { get; init; }
 
     public string Scopes { get; init; } = SsoDefaults.Scopes;
@@ -31,6 +31,9 @@ public sealed record SsoConnectionView(
     string? LastTestSignInSubject)
 {
     public bool IsConfigured => VerifiedAt is not null;
+
+    /// <summary>The same provider application: the saved secret and the members' bindings are kept (see <see cref="SsoConnectionService.IsSameClient"/>).</summary>
+    public bool IsSameClientAs(string? issuer, string? clientId) => SsoConnectionService.IsSameClient(Issuer, ClientId, issuer, clientId);
 }
 
 /// <summary>Everything the OIDC handler needs for one team, with the secret decrypted.</summary>
@@ -93,6 +96,11 @@ public sealed class SsoConnectionService(
         {
             errors["clientSecret"] = "Client secret is required the first time: copy it from your identity provider.";
         }
+        else if (string.IsNullOrEmpty(input.ClientSecret) && !IsSameClient(existing!.Issuer, existing.ClientId, issuer, clientId))
+        {
+            // The saved secret belongs to the old client: kept, it would be sent to whichever issuer was typed.
+            errors["clientSecret"] = "Enter the client secret again: the issuer or client ID changed, and the saved secret is sent only to the client it was issued for.";
+        }
 
         if (errors.Count > 0)
         {
@@ -114,7 +122,7 @@ public sealed class SsoConnectionService(
         else
         {
             existing.Version++;
-            if (RelinksMembers(existing.Issuer, existing.ClientId, issuer, clientId))
+            if (!IsSameClient(existing.Issuer, existing.ClientId, issuer, clientId))
             {
                 // A different provider: the last test sign-in says nothing about it, and its subjects are not the
                 // ones members are bound to.
@@ -141,12 +149,13 @@ public sealed class SsoConnectionService(
     }
 
     /// <summary>
-    /// Whether saving <paramref name="issuer"/> and <paramref name="clientId"/> over the saved ones unbinds every member
-    /// (the SSO Settings page warns first). Another client counts too: some providers (Entra ID) give each
-    /// application its own subjects.
+    /// The same issuer (a trailing '/' aside) and client ID: the one rule for keeping a saved secret, and for keeping
+    /// the members' bindings (another client counts as another provider: some, such as Entra ID, give each
+    /// application its own subjects). The SSO Settings page warns before either is lost.
     /// </summary>
-    public static bool RelinksMembers(string savedIssuer, string savedClientId, string issuer, string clientId) =>
-        !string.Equals(savedIssuer, issuer.Trim(), StringComparison.Ordinal) || !string.Equals(savedClientId, clientId.Trim(), StringComparison.Ordinal);
+    public static bool IsSameClient(string savedIssuer, string savedClientId, string? issuer, string? clientId) =>
+        string.Equals(savedIssuer.TrimEnd('/'), issuer?.Trim().TrimEnd('/'), StringComparison.Ordinal)
+        && string.Equals(savedClientId, clientId?.Trim(), StringComparison.Ordinal);
 
     /// <summary>
     /// Removes the connection; SCIM is turned off in the same transaction (members could not sign in), and the members'

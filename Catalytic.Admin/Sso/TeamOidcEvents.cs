@@ -74,7 +74,7 @@ public sealed class TeamOidcEvents(IServiceScopeFactory scopes, ILogger<TeamOidc
 
         await users.RecordSignInAsync(user.TeamId, user.Id);
         context.Principal = AuthSetup.CreatePrincipal(user, connection.TeamSlug, AuthSetup.SsoMethod);
-        if (string.IsNullOrEmpty(context.ReturnUri) || context.ReturnUri == "/")
+        if (!ReturnUrls.IsLocal(context.ReturnUri) || context.ReturnUri == ReturnUrls.Home)
         {
             context.ReturnUri = user.ShowWelcomeTour && user.WelcomeTourCompletedAt is null ? "/?welcome=1" : "/";
         }

@@ -40,7 +40,7 @@ public sealed class TeamOidcSchemeProvider(IOptions<AuthenticationOptions> optio
 }
 
 /// <summary>Builds the OIDC options of a team's scheme from its saved connection.</summary>
-public sealed class TeamOidcOptionsSetup(SsoConnectionService connections, TeamOidcEvents events) : IConfigureNamedOptions<OpenIdConnectOptions>
+public sealed class TeamOidcOptionsSetup(SsoConnectionService connections, TeamOidcEvents events, IHttpClientFactory httpClients) : IConfigureNamedOptions<OpenIdConnectOptions>
 {
     public void Configure(OpenIdConnectOptions options) => Configure(Options.DefaultName, options);
 
@@ -62,6 +62,8 @@ public sealed class TeamOidcOptionsSetup(SsoConnectionService connections, TeamO
 
         options.Authority = connection.Issuer;
         options.RequireHttpsMetadata = !DiscoveryVerifier.IsLoopback(new Uri(connection.Issuer));
+        // Discovery, keys, token and user info go through the same network guard as "Save and verify".
+        options.Backchannel = httpClients.CreateClient(DiscoveryVerifier.HttpClientName);
         options.ClientId = connection.ClientId;
         options.ClientSecret = connection.ClientSecret;
         options.ResponseType = "code";
