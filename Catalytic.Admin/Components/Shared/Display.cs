@@ -31,5 +31,28 @@ public static class Display
     public static string Name(User user) =>
         user.DisplayName ?? string.Join(' ', new[] { user.GivenName, user.FamilyName }.Where(n => !string.IsNullOrEmpty(n)));
 
+    /// <summary>A user agent shortened to browser and system, e.g. "Firefox on Linux"; the full string goes in a tooltip.</summary>
+    public static string Browser(string? userAgent)
+    {
+        if (string.IsNullOrWhiteSpace(userAgent))
+        {
+            return "unknown browser";
+        }
+
+        // Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android also says Linux.
+        var browser = Pick(userAgent, ("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"));
+        var system = Pick(userAgent, ("Windows", "Windows"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Mac OS X", "macOS"), ("Android", "Android"), ("CrOS", "ChromeOS"), ("Linux", "Linux"));
+        return (browser, system) switch
+        {
+            (null, null) => userAgent.Length <= 40 ? userAgent : userAgent[..40] + "…",
+            (null, _) => system!,
+            (_, null) => browser,
+            _ => $"{browser} on {system}",
+        };
+    }
+
+    private static string? Pick(string userAgent, params (string Token, string Name)[] candidates) =>
+        candidates.FirstOrDefault(c => userAgent.Contains(c.Token, StringComparison.Ordinal)).Name;
+
     public static string Source(UserSource source) => source == UserSource.Idp ? "Provisioned by the IdP" : "Created by an admin";
 }
