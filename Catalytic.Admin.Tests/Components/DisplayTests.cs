@@ -24,7 +24,7 @@ public sealed class DisplayTests
     [InlineData("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36", "Chrome on Android")]
     [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile Safari/604.1", "Safari on iOS")]
     [InlineData("curl/8.5.0", "curl/8.5.0")]
-    [InlineData("SomeVeryLongCustomClientNameWithoutAnyKnownTokens/1.2.3.4.5", "SomeVeryLongCustomClientNameWithoutAnyK…")]
+    [InlineData("SomeVeryLongCustomClientNameWithoutAnyKnownTokens/1.2.3.4.5", "SomeVeryLongCustomClientNameWithoutAnyKn…")]
     [InlineData(null, "unknown browser")]
     public void Browser_ShortensTheUserAgent(string? userAgent, string expected) =>
         Assert.Equal(expected, Display.Browser(userAgent));
