@@ -35,6 +35,9 @@ builder.Services.AddSingleton<UserChangeNotifier>();
 builder.Services.AddSingleton<UserDirectory>();
 builder.Services.AddSingleton<DiscoveryVerifier>();
 builder.Services.AddSingleton<SsoConnectionService>();
+builder.Services.AddSingleton<PasswordLockouts>();
+builder.Services.AddSingleton<UserSessions>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<UserSessions>());
 builder.Services.AddSingleton<ProvisioningLog>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ProvisioningLog>());
 

@@ -17,6 +17,18 @@ public sealed class DisplayTests
     public void Ago_RoundsToTheNearestUnit(int seconds, string expected) =>
         Assert.Equal(expected, Display.Ago(Now.AddSeconds(seconds), Now));
 
+    [Theory]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox on Linux")]
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 Edg/130.0", "Edge on Windows")]
+    [InlineData("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15", "Safari on macOS")]
+    [InlineData("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36", "Chrome on Android")]
+    [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile Safari/604.1", "Safari on iOS")]
+    [InlineData("curl/8.5.0", "curl/8.5.0")]
+    [InlineData("SomeVeryLongCustomClientNameWithoutAnyKnownTokens/1.2.3.4.5", "SomeVeryLongCustomClientNameWithoutAnyKn…")]
+    [InlineData(null, "unknown browser")]
+    public void Browser_ShortensTheUserAgent(string? userAgent, string expected) =>
+        Assert.Equal(expected, Display.Browser(userAgent));
+
     [Fact]
     public void When_IsUtcAndCultureIndependent() =>
         Assert.Equal("2026-05-01 12:00:00 UTC", Display.When(Now));

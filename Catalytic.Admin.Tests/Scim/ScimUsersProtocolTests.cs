@@ -524,12 +524,15 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
         var userName = UniqueName();
         var created = await client.CreateUserAsync(userName);
         var users = scim.App.Get<Catalytic.Admin.Users.UserDirectory>();
+        var sessions = scim.App.Get<Catalytic.Admin.Sso.UserSessions>();
         var principal = Catalytic.Admin.Sso.AuthSetup.CreatePrincipal((await users.FindAsync(scim.Team.Id, Guid.Parse(created.Id())))!, scim.Team.Slug, "sso");
-        Assert.True(await Catalytic.Admin.Sso.AuthSetup.IsSessionStillValidAsync(principal, users, TestContext.Current.CancellationToken));
+        var session = await sessions.StartAsync(scim.Team.Id, Guid.Parse(created.Id()), "sso", null, null, TestContext.Current.CancellationToken);
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new System.Security.Claims.Claim(Catalytic.Admin.Sso.AuthSetup.SessionIdClaim, session.Id.ToString()));
+        Assert.True(await Catalytic.Admin.Sso.AuthSetup.IsSessionStillValidAsync(principal, users, sessions, touch: false, TestContext.Current.CancellationToken));
 
         await client.PatchJsonAsync($"Users/{created.Id()}", Patch("""{"op":"replace","value":{"active":false}}""")).ExpectAsync(HttpStatusCode.OK);
 
-        Assert.False(await Catalytic.Admin.Sso.AuthSetup.IsSessionStillValidAsync(principal, users, TestContext.Current.CancellationToken));
+        Assert.False(await Catalytic.Admin.Sso.AuthSetup.IsSessionStillValidAsync(principal, users, sessions, touch: false, TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -18,6 +18,8 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
 
     private UserDirectory Directory => app.Get<UserDirectory>();
 
+    private UserSessions Sessions => app.Get<UserSessions>();
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
@@ -39,7 +41,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     [Fact]
     public async Task DeactivatingTheUser_EndsTheCircuitsSessionAtOnce()
     {
-        using var revalidator = SignedIn(member);
+        using var revalidator = await SignedInAsync(member);
         var ended = WaitForSignOut(revalidator);
 
         await Directory.SetActiveAsync(team.Id, member.Id, false, UserSource.Idp, Ct);
@@ -51,7 +53,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     [Fact]
     public async Task DeletingTheUser_EndsTheCircuitsSessionAtOnce()
     {
-        using var revalidator = SignedIn(member);
+        using var revalidator = await SignedInAsync(member);
         var ended = WaitForSignOut(revalidator);
 
         Assert.Null(await Directory.DeleteAsync(team.Id, member.Id, ct: Ct));
@@ -64,7 +66,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     {
         var second = await app.CreateUserAsync(team, "erin");
         await Directory.SetAdminAsync(team.Id, second.Id, true, Ct);
-        using var revalidator = SignedIn((await Directory.FindAsync(team.Id, second.Id, Ct))!);
+        using var revalidator = await SignedInAsync((await Directory.FindAsync(team.Id, second.Id, Ct))!);
         var ended = WaitForSignOut(revalidator);
 
         await Directory.SetAdminAsync(team.Id, second.Id, false, Ct);
@@ -76,7 +78,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     public async Task ChangesToOtherUsersOrProfileEdits_KeepTheSession()
     {
         var other = await app.CreateUserAsync(team, "erin", UserSource.Idp);
-        using var revalidator = SignedIn(member);
+        using var revalidator = await SignedInAsync(member);
         var ended = WaitForSignOut(revalidator);
 
         await Directory.SetActiveAsync(team.Id, other.Id, false, UserSource.Idp, Ct);
@@ -90,7 +92,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     [Fact]
     public async Task PeriodicCheck_EndsTheSession_WhenAnotherInstanceDeactivatedTheUser()
     {
-        using var revalidator = SignedIn(member, TimeSpan.FromMilliseconds(100));
+        using var revalidator = await SignedInAsync(member, TimeSpan.FromMilliseconds(100));
         var ended = WaitForSignOut(revalidator);
 
         // Written straight to the database: no in-process notification, as when another instance does it.
@@ -105,7 +107,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     [Fact]
     public async Task PeriodicCheck_KeepsAnActiveSession()
     {
-        using var revalidator = SignedIn(member, TimeSpan.FromMilliseconds(50));
+        using var revalidator = await SignedInAsync(member, TimeSpan.FromMilliseconds(50));
         var ended = WaitForSignOut(revalidator);
 
         await Task.Delay(400, Ct);
@@ -116,7 +118,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
     [Fact]
     public async Task ACircuitWithoutStateYet_IgnoresChanges()
     {
-        using var revalidator = new SessionRevalidator(app.Get<ILoggerFactory>(), Directory, app.Get<UserChangeNotifier>());
+        using var revalidator = new SessionRevalidator(app.Get<ILoggerFactory>(), Directory, app.Get<UserChangeNotifier>(), Sessions);
 
         await Directory.SetActiveAsync(team.Id, member.Id, false, UserSource.Idp, Ct);
         await Task.Delay(100, Ct);
@@ -124,13 +126,76 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
         await Assert.ThrowsAsync<InvalidOperationException>(revalidator.GetAuthenticationStateAsync);
     }
 
-    private SessionRevalidator SignedIn(User user, TimeSpan? interval = null)
+    [Fact]
+    public async Task RevokingTheSession_EndsTheCircuitAtOnce()
     {
-        var revalidator = new SessionRevalidator(app.Get<ILoggerFactory>(), Directory, app.Get<UserChangeNotifier>())
+        var session = await StartSessionAsync(member);
+        using var revalidator = await SignedInAsync(member, session: session);
+        var ended = WaitForSignOut(revalidator);
+
+        Assert.True(await Sessions.RevokeAsync(team.Id, session, Ct));
+
+        Assert.False((await ended.WaitAsync(Within, Ct)).User.Identity?.IsAuthenticated);
+    }
+
+    [Fact]
+    public async Task RevokingAnotherSessionOfTheUser_KeepsThisCircuit()
+    {
+        using var revalidator = await SignedInAsync(member, session: await StartSessionAsync(member));
+        var other = await StartSessionAsync(member);
+        var ended = WaitForSignOut(revalidator);
+
+        Assert.True(await Sessions.RevokeAsync(team.Id, other, Ct));
+        await Task.Delay(300, Ct);
+
+        Assert.False(ended.IsCompleted);
+        Assert.True((await revalidator.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated);
+    }
+
+    [Fact]
+    public async Task PeriodicCheck_EndsTheSession_WhenAnotherInstanceRevokedIt()
+    {
+        var session = await StartSessionAsync(member);
+        using var revalidator = await SignedInAsync(member, TimeSpan.FromMilliseconds(100), session);
+        var ended = WaitForSignOut(revalidator);
+
+        // Written straight to the database: no in-process notification, as when another instance does it.
+        await using (var db = await app.DbAsync())
+        {
+            await db.UserSessions.Where(s => s.Id == session).ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, DateTime.UtcNow), Ct);
+        }
+
+        Assert.False((await ended.WaitAsync(Within, Ct)).User.Identity?.IsAuthenticated);
+    }
+
+    [Fact]
+    public async Task PeriodicCheck_EndsACircuitWithoutSessionId()
+    {
+        using var revalidator = new SessionRevalidator(app.Get<ILoggerFactory>(), Directory, app.Get<UserChangeNotifier>(), Sessions)
+        {
+            Interval = TimeSpan.FromMilliseconds(50),
+        };
+        var ended = WaitForSignOut(revalidator);
+
+        // A principal as cookies carried before sessions were kept server-side.
+        revalidator.SetAuthenticationState(Task.FromResult(new AuthenticationState(AuthSetup.CreatePrincipal(member, team.Slug, AuthSetup.SsoMethod))));
+
+        Assert.False((await ended.WaitAsync(Within, Ct)).User.Identity?.IsAuthenticated);
+    }
+
+    private async Task<Guid> StartSessionAsync(User user) =>
+        (await Sessions.StartAsync(team.Id, user.Id, AuthSetup.SsoMethod, null, null, Ct)).Id;
+
+    private async Task<SessionRevalidator> SignedInAsync(User user, TimeSpan? interval = null, Guid? session = null)
+    {
+        var revalidator = new SessionRevalidator(app.Get<ILoggerFactory>(), Directory, app.Get<UserChangeNotifier>(), Sessions)
         {
             Interval = interval ?? TimeSpan.FromMinutes(10),
         };
-        revalidator.SetAuthenticationState(Task.FromResult(new AuthenticationState(AuthSetup.CreatePrincipal(user, team.Slug, AuthSetup.SsoMethod))));
+        var principal = AuthSetup.CreatePrincipal(user, team.Slug, AuthSetup.SsoMethod);
+        var sessionId = session ?? await StartSessionAsync(user);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(AuthSetup.SessionIdClaim, sessionId.ToString()));
+        revalidator.SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
         return revalidator;
     }
 

@@ -83,6 +83,26 @@ public sealed class SsoSignInTests(AppFactory app, TestIdentityProvider idp) : I
     }
 
     [Fact]
+    public async Task SsoSignIn_OpensAServerSideSession_ThatSignOutEnds()
+    {
+        var member = await CreateMemberAsync("ivan");
+        using var client = app.CreateBrowserClient();
+
+        await AppFactory.SsoRoundTripAsync(client, idp, $"/login/sso/{acme.Slug}", "ivan");
+
+        var sessions = app.Get<UserSessions>();
+        var session = Assert.Single(await sessions.ListActiveAsync(acme.Id, member.Id, Ct));
+        Assert.Equal(AuthSetup.SsoMethod, session.Method);
+        var home = await client.GetStringAsync("/", Ct);
+        var signOut = await client.PostAsync("/logout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = AppFactory.AntiforgeryToken(home),
+        }), Ct);
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Empty(await sessions.ListActiveAsync(acme.Id, member.Id, Ct));
+    }
+
+    [Fact]
     public async Task Session_AfterTheAccountIsDeactivated_NoLongerWorksOnTheNextRequest()
     {
         var member = await CreateMemberAsync("erin");

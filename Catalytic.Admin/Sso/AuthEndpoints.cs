@@ -44,9 +44,15 @@ public static class AuthEndpoints
     }
 
     /// <summary>Antiforgery-protected: it binds a form, so the framework validates the token.</summary>
-    public static async Task<IResult> SignOutAsync([FromForm] string? returnUrl, HttpContext context, TeamService teams)
+    public static async Task<IResult> SignOutAsync([FromForm] string? returnUrl, HttpContext context, TeamService teams, UserSessions sessions)
     {
         var slug = context.User.FindFirst(AuthSetup.TeamSlugClaim)?.Value;
+        // Ended server-side first: a copy of the cookie must not outlive the sign-out.
+        if (context.User.TeamId() is { } teamId && context.User.SessionId() is { } sessionId)
+        {
+            await sessions.RevokeAsync(teamId, sessionId, context.RequestAborted);
+        }
+
         await context.SignOutAsync(AuthSetup.CookieScheme);
         var target = slug is null ? "/login" : $"/login?team={Uri.EscapeDataString(slug)}";
         return TypedResults.LocalRedirect(ReturnUrls.LocalOr(returnUrl, target));

@@ -16,6 +16,7 @@ public static class AuthSetup
     public const string TeamIdClaim = "catalytic:team";
     public const string TeamSlugClaim = "catalytic:team_slug";
     public const string MethodClaim = "catalytic:method";
+    public const string SessionIdClaim = "catalytic:sid";
     public const string SsoMethod = "sso";
     public const string PasswordMethod = "password";
     public const string AdminRole = "admin";
@@ -39,8 +40,9 @@ public static class AuthSetup
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.ExpireTimeSpan = TimeSpan.FromHours(12);
+                options.ExpireTimeSpan = UserSessions.Lifetime;
                 options.SlidingExpiration = true;
+                options.Events.OnSigningIn = StartSessionAsync;
                 options.Events.OnValidatePrincipal = ValidateSessionAsync;
             });
 
@@ -99,25 +101,61 @@ public static class AuthSetup
     public static Guid? UserId(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
 
+    public static Guid? SessionId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(SessionIdClaim), out var id) ? id : null;
+
     /// <summary>
-    /// A session lasts only while its account is active and its role unchanged: a deactivated, deleted or
-    /// demoted user loses access on the next request.
+    /// A session lasts only while its server-side row is open (not signed out, not revoked) and its account is
+    /// active with its role unchanged: a deactivated, deleted or demoted user loses access on the next request.
+    /// A cookie without a session id (issued before sessions were kept) is refused.
     /// </summary>
-    public static async Task<bool> IsSessionStillValidAsync(ClaimsPrincipal principal, UserDirectory users, CancellationToken ct = default)
+    public static async Task<bool> IsSessionStillValidAsync(
+        ClaimsPrincipal principal, UserDirectory users, UserSessions sessions, bool touch, CancellationToken ct = default)
     {
-        if (principal.TeamId() is not { } teamId || principal.UserId() is not { } userId)
+        if (principal.TeamId() is not { } teamId || principal.UserId() is not { } userId || principal.SessionId() is not { } sessionId)
         {
             return false;
         }
 
         var user = await users.FindAsync(teamId, userId, ct);
-        return user is { Active: true } && user.IsAdmin == principal.IsInRole(AdminRole);
+        return user is { Active: true } && user.IsAdmin == principal.IsInRole(AdminRole)
+            && await sessions.IsActiveAsync(teamId, userId, sessionId, touch, ct);
+    }
+
+    /// <summary>
+    /// Every sign-in (SSO, password, first-run setup) passes here: it opens the server-side session and the
+    /// cookie carries only its id, so signing out or an admin's revocation ends the cookie too.
+    /// </summary>
+    private static async Task StartSessionAsync(CookieSigningInContext context)
+    {
+        if (context.Principal?.Identity is not ClaimsIdentity identity
+            || context.Principal.TeamId() is not { } teamId || context.Principal.UserId() is not { } userId)
+        {
+            return; // nothing to tie a session to: such a cookie is refused on its first use
+        }
+
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<UserSessions>();
+        var request = context.HttpContext.Request;
+        var session = await sessions.StartAsync(
+            teamId,
+            userId,
+            context.Principal.FindFirstValue(MethodClaim) ?? PasswordMethod,
+            context.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            request.Headers.UserAgent.ToString(),
+            context.HttpContext.RequestAborted);
+        foreach (var stale in identity.FindAll(SessionIdClaim).ToList())
+        {
+            identity.RemoveClaim(stale);
+        }
+
+        identity.AddClaim(new Claim(SessionIdClaim, session.Id.ToString()));
     }
 
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserDirectory>();
-        if (context.Principal is null || !await IsSessionStillValidAsync(context.Principal, users, context.HttpContext.RequestAborted))
+        var services = context.HttpContext.RequestServices;
+        if (context.Principal is null || !await IsSessionStillValidAsync(
+                context.Principal, services.GetRequiredService<UserDirectory>(), services.GetRequiredService<UserSessions>(), touch: true, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieScheme);

@@ -6,23 +6,27 @@ using Microsoft.AspNetCore.Components.Server;
 namespace Catalytic.Admin.Sso;
 
 /// <summary>
-/// Ends the session of an open Blazor circuit once its account is deactivated, deleted or loses its role.
-/// The cookie check covers new requests; a circuit makes none, so it is checked here: at once when the
-/// directory reports a change to this user, and on a short interval for changes made by another instance.
+/// Ends the session of an open Blazor circuit once its account is deactivated, deleted or loses its role, or
+/// its session is signed out or revoked. The cookie check covers new requests; a circuit makes none, so it is
+/// checked here: at once when the directory or the session store reports a change to this user, and on a short
+/// interval for changes made by another instance.
 /// </summary>
 public sealed class SessionRevalidator : RevalidatingServerAuthenticationStateProvider
 {
     private readonly UserDirectory users;
     private readonly UserChangeNotifier notifier;
+    private readonly UserSessions sessions;
     private readonly ILogger<SessionRevalidator> logger;
 
-    public SessionRevalidator(ILoggerFactory loggerFactory, UserDirectory users, UserChangeNotifier notifier)
+    public SessionRevalidator(ILoggerFactory loggerFactory, UserDirectory users, UserChangeNotifier notifier, UserSessions sessions)
         : base(loggerFactory)
     {
         this.users = users;
         this.notifier = notifier;
+        this.sessions = sessions;
         logger = loggerFactory.CreateLogger<SessionRevalidator>();
         notifier.Changed += OnUserChanged;
+        sessions.Changed += OnSessionsChanged;
     }
 
     /// <summary>How often an open circuit rereads its account; catches changes made by another instance.</summary>
@@ -35,7 +39,7 @@ public sealed class SessionRevalidator : RevalidatingServerAuthenticationStatePr
         var principal = authenticationState.User;
         // Nothing to end for an anonymous circuit; saying "invalid" would only sign it out again and again.
         return principal.Identity?.IsAuthenticated != true
-            || await AuthSetup.IsSessionStillValidAsync(principal, users, cancellationToken);
+            || await AuthSetup.IsSessionStillValidAsync(principal, users, sessions, touch: false, cancellationToken);
     }
 
     protected override void Dispose(bool disposing)
@@ -43,6 +47,7 @@ public sealed class SessionRevalidator : RevalidatingServerAuthenticationStatePr
         if (disposing)
         {
             notifier.Changed -= OnUserChanged;
+            sessions.Changed -= OnSessionsChanged;
         }
 
         base.Dispose(disposing);
@@ -51,16 +56,24 @@ public sealed class SessionRevalidator : RevalidatingServerAuthenticationStatePr
     private void OnUserChanged(UserChange change)
     {
         // The directory raises this on the writer's thread: check in the background, never block the writer.
-        _ = CheckAfterChangeAsync(change);
+        _ = CheckAfterChangeAsync(change.TeamId, change.UserId, $"account was {change.Kind}");
     }
 
-    private async Task CheckAfterChangeAsync(UserChange change)
+    private void OnSessionsChanged(SessionChange change)
+    {
+        if (change.Ended)
+        {
+            _ = CheckAfterChangeAsync(change.TeamId, change.UserId, "session was ended");
+        }
+    }
+
+    private async Task CheckAfterChangeAsync(Guid teamId, Guid userId, string reason)
     {
         try
         {
             var state = await GetAuthenticationStateAsync();
             var principal = state.User;
-            if (principal.TeamId() != change.TeamId || principal.UserId() != change.UserId)
+            if (principal.TeamId() != teamId || principal.UserId() != userId)
             {
                 return;
             }
@@ -70,7 +83,7 @@ public sealed class SessionRevalidator : RevalidatingServerAuthenticationStatePr
                 return;
             }
 
-            logger.LogInformation("Ending the open session of user {UserId} after the account was {Change}", change.UserId, change.Kind);
+            logger.LogInformation("Ending the open session of user {UserId}: its {Reason}", userId, reason);
             SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
         }
         catch (InvalidOperationException)
@@ -80,7 +93,7 @@ public sealed class SessionRevalidator : RevalidatingServerAuthenticationStatePr
         catch (Exception e)
         {
             // The periodic check still runs; this only loses the head start.
-            logger.LogWarning(e, "Could not recheck the session of user {UserId} after a change", change.UserId);
+            logger.LogWarning(e, "Could not recheck the session of user {UserId} after a change", userId);
         }
     }
 }

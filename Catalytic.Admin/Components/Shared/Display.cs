@@ -39,5 +39,28 @@ public static class Display
     private static string Shorten(string value, int max) =>
         value.Length <= max ? value : string.Concat(value.AsSpan(0, (max / 2) - 1), "…", value.AsSpan(value.Length - (max / 2)));
 
+    /// <summary>A user agent shortened to browser and system, e.g. "Firefox on Linux"; the full string goes in a tooltip.</summary>
+    public static string Browser(string? userAgent)
+    {
+        if (string.IsNullOrWhiteSpace(userAgent))
+        {
+            return "unknown browser";
+        }
+
+        // Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android also says Linux.
+        var browser = Pick(userAgent, ("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"));
+        var system = Pick(userAgent, ("Windows", "Windows"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Mac OS X", "macOS"), ("Android", "Android"), ("CrOS", "ChromeOS"), ("Linux", "Linux"));
+        return (browser, system) switch
+        {
+            (null, null) => userAgent.Length <= 40 ? userAgent : userAgent[..40] + "…",
+            (null, _) => system!,
+            (_, null) => browser,
+            _ => $"{browser} on {system}",
+        };
+    }
+
+    private static string? Pick(string userAgent, params (string Token, string Name)[] candidates) =>
+        candidates.FirstOrDefault(c => userAgent.Contains(c.Token, StringComparison.Ordinal)).Name;
+
     public static string Source(UserSource source) => source == UserSource.Idp ? "Provisioned by the IdP" : "Created by an admin";
 }
