@@ -51,7 +51,8 @@ public sealed class ActivityOptions
 /// <summary>Requests per SCIM token, far above an IdP's pace (Entra ID: 25 per second per tenant). 0 turns it off.</summary>
 public sealed class ScimRateLimitOptions
 {
-    public int PermitsPerSecond { get; set; } = 200;
+    /// <summary>The sustained rate; may be below 1 (0.5 = one request every 2 s).</summary>
+    public double PermitsPerSecond { get; set; } = 200;
 
     public int Burst { get; set; } = 400;
 }

@@ -186,7 +186,10 @@ public sealed partial class ProvisioningLog(
             }
         }
 
-        logger.LogWarning("{Count} activity entries were dropped because the log could not keep up", total);
+        if (total > 0)
+        {
+            logger.LogWarning("{Count} activity entries were dropped because the log could not keep up", total);
+        }
     }
 
     private async Task SaveAsync(List<ProvisioningEvent> batch, CancellationToken ct)

@@ -28,6 +28,7 @@ public sealed class ScimAuthFailureLog(
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
     private readonly Lock gate = new();
+    // Never disposed: StopAsync may flush after the container has disposed this service.
     private readonly SemaphoreSlim saving = new(1, 1);
     private Dictionary<(Guid TeamId, string Source), Pending> pending = [];
 
@@ -111,12 +112,6 @@ public sealed class ScimAuthFailureLog(
         await FlushAsync(CancellationToken.None);
     }
 
-    public override void Dispose()
-    {
-        saving.Dispose();
-        base.Dispose();
-    }
-
     private async Task SaveAsync(Dictionary<(Guid TeamId, string Source), Pending> batch, CancellationToken ct)
     {
         try
@@ -171,7 +166,7 @@ public sealed class ScimAuthFailureLog(
         nameof(ScimAuthFailureCount.FirstAt), nameof(ScimAuthFailureCount.LastAt),
     ];
 
-    private async Task PruneAsync(CancellationToken ct)
+    internal async Task PruneAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-Math.Max(1, options.Value.Activity.RetentionDays));
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -62,9 +62,9 @@ public sealed class ScimBearerAuthentication(
         await next(context);
     }
 
-    public static string TokenThrottledDetail(int permitsPerSecond) =>
-        $"This SCIM token sent more than {permitsPerSecond} requests per second, the limit of this service. Retry after the time given in Retry-After "
-        + "(Okta and Microsoft Entra ID do so by themselves); if it keeps happening, check that only one provisioning job uses this token.";
+    public static string TokenThrottledDetail(double permitsPerSecond) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"This SCIM token sent more than {permitsPerSecond:0.###} requests per second, the limit of this service. Retry after the time given in Retry-After (Okta and Microsoft Entra ID do so by themselves); if it keeps happening, check that only one provisioning job uses this token.");
 
     /// <summary>Counted for the team named in the URL if it exists; a made-up team name leaves no trace.</summary>
     private async Task CountRefusalAsync(string slug, System.Net.IPAddress? source, CancellationToken ct)

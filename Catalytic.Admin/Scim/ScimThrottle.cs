@@ -33,12 +33,14 @@ public sealed class ScimThrottle : IDisposable
         PermitsPerSecond = scim.RateLimit.PermitsPerSecond;
         if (PermitsPerSecond > 0)
         {
-            // Not AutoReplenishment: the partitioned limiter refills all buckets from one timer, not one each.
+            // Whole tokens per period: a second, or longer for a rate below one per second. Not AutoReplenishment:
+            // the partitioned limiter refills all buckets from one timer, not one each.
+            var perPeriod = PermitsPerSecond >= 1 ? (int)Math.Round(PermitsPerSecond) : 1;
             var bucket = new TokenBucketRateLimiterOptions
             {
-                TokensPerPeriod = PermitsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                TokenLimit = Math.Max(scim.RateLimit.Burst, PermitsPerSecond),
+                TokensPerPeriod = perPeriod,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(perPeriod / PermitsPerSecond),
+                TokenLimit = Math.Max(scim.RateLimit.Burst, perPeriod),
                 QueueLimit = 0,
                 AutoReplenishment = false,
             };
@@ -61,7 +63,7 @@ public sealed class ScimThrottle : IDisposable
         }
     }
 
-    public int PermitsPerSecond { get; }
+    public double PermitsPerSecond { get; }
 
     /// <summary>Whether the accepted token may make this request; if not, how long the IdP should wait.</summary>
     public bool TryAcquire(Guid tokenId, out TimeSpan retryAfter)
