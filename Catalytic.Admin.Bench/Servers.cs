@@ -101,6 +101,9 @@ internal static class Servers
         environment["Catalytic__Database__Provider"] = "Sqlite";
         environment["Catalytic__Database__ConnectionString"] = $"Data Source={Path.Combine(folder, "catalytic-admin.db")}";
         environment["Catalytic__PublicBaseUrl"] = $"http://127.0.0.1:{port}";
+        // One token at concurrency 16 makes thousands of requests a second, far beyond an IdP: the per-token limit is
+        // off so the benchmark measures the endpoint, not the throttle.
+        environment["Catalytic__Scim__RateLimit__PermitsPerSecond"] = "0";
         environment["Urls"] = $"http://127.0.0.1:{port}";
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         environment["Logging__LogLevel__Default"] = "Warning";

@@ -40,10 +40,32 @@ public sealed class ScimOptions
 
     /// <summary>The largest page a list request returns, whatever <c>count</c> asks.</summary>
     public int MaxPageSize { get; set; } = 1000;
+
+    public ScimRateLimitOptions RateLimit { get; set; } = new();
+
+    public ScimFailedAuthLimitOptions FailedAuthLimit { get; set; } = new();
 }
 
 public sealed class ActivityOptions
 {
     /// <summary>Provisioning activity older than this is pruned in the background.</summary>
     public int RetentionDays { get; set; } = 90;
+
+    /// <summary>Entries waiting to be saved; beyond this new ones are dropped (counted and reported), never waited for.</summary>
+    public int MaxQueuedEvents { get; set; } = 100_000;
+}
+
+/// <summary>Requests per SCIM token, far above an IdP's pace (Entra ID: 25 per second per tenant). 0 turns it off.</summary>
+public sealed class ScimRateLimitOptions
+{
+    /// <summary>The sustained rate; may be below 1 (0.5 = one request every 2 s).</summary>
+    public double PermitsPerSecond { get; set; } = 200;
+
+    public int Burst { get; set; } = 400;
+}
+
+/// <summary>Refused SCIM authentications per source address and minute before the source gets 429. 0 turns it off.</summary>
+public sealed class ScimFailedAuthLimitOptions
+{
+    public int PerMinute { get; set; } = 30;
 }

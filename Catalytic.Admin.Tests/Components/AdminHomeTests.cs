@@ -131,6 +131,44 @@ public sealed class AdminHomeTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task RefusedAuthentications_ShowPerSourceCounts_AndTheHint()
+    {
+        var refusals = App.Get<ScimAuthFailureLog>();
+        refusals.Count(Team.Id, "192.0.2.7");
+        App.Clock.Advance(TimeSpan.FromDays(2));
+        for (var i = 0; i < 3; i++)
+        {
+            refusals.Count(Team.Id, "203.0.113.9");
+        }
+
+        var otherTeam = await App.CreateTeamAsync("globex");
+        refusals.Count(otherTeam.Id, "198.51.100.1");
+        await refusals.FlushAsync(Ct);
+
+        var page = RenderPage();
+
+        var rows = page.AllByTestId("refused-source").Select(r => r.TextContent).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("203.0.113.9", rows[0], StringComparison.Ordinal); // latest first
+        Assert.Equal("3", page.AllByTestId("refused-source")[0].QuerySelectorAll("td")[1].TextContent.Trim());
+        Assert.Contains("2 days ago", rows[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("198.51.100.1", page.Markup, StringComparison.Ordinal);
+        var summary = page.ByTestId("refused-summary").TextContent;
+        Assert.Contains("1 of 2 source(s) refused in the last 24 h", summary, StringComparison.Ordinal);
+        Assert.Contains("4 refused in total", summary, StringComparison.Ordinal);
+        Assert.Contains("old token", page.ByTestId("refused-hint").TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid='refused-hint'] a[href='/admin/sso']"));
+    }
+
+    [Fact]
+    public void NoRefusedAuthentications_ShowsNoRefusalCard()
+    {
+        var page = RenderPage();
+
+        Assert.False(page.Has("refused-auth"));
+    }
+
+    [Fact]
     public async Task Counts_FollowScimChangesWithoutReload()
     {
         var page = RenderPage();

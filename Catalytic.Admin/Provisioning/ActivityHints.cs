@@ -24,6 +24,13 @@ public static class ActivityHints
         }
 
         var detail = e.Detail ?? "";
+        if (e.Operation == ProvisioningLog.DroppedOperation)
+        {
+            return new ActivityHint(
+                "More SCIM requests arrived than this server could record, so some were answered but not logged. "
+                + "Raise Catalytic:Activity:MaxQueuedEvents, or check that the database keeps up.");
+        }
+
         return e.Status switch
         {
             401 => ForUnauthorized(detail),
@@ -50,6 +57,9 @@ public static class ActivityHints
                 + "and the base URL copied from SSO Settings, then compare its request with the error above.",
                 SsoSettings,
                 SsoSettingsText),
+            429 => new ActivityHint(
+                "The IdP sent requests faster than this service allows per token (Catalytic:Scim:RateLimit:PermitsPerSecond); "
+                + "it retries after the time it was given. Act only if this keeps happening: another job may be using the same token."),
             >= 500 => new ActivityHint(
                 "The server could not complete this request; the IdP retries it later. If it keeps failing, look at the server log at this time."),
             _ => null,

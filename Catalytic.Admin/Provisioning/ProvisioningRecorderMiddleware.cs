@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using Catalytic.Admin.Sso;
-using Catalytic.Admin.Teams;
 
 namespace Catalytic.Admin.Provisioning;
 
-/// <summary>Wraps every SCIM request and queues what happened for the team's activity log.</summary>
-public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, ProvisioningLog log, TeamService teams, TimeProvider clock)
+/// <summary>
+/// Wraps every SCIM request and queues what happened for the team's activity log. Only requests made with the
+/// team's accepted token are recorded: refused ones are counted by the bearer check, so that nobody without a
+/// token can write into a team's log.
+/// </summary>
+public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, ProvisioningLog log, TimeProvider clock)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -21,12 +24,6 @@ public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, Provisi
         await next(context);
 
         var teamId = context.User.TeamId();
-        if (teamId is null && context.GetRouteValue("team") is string slug)
-        {
-            // Refused by the token check (401): still the team's business, so record it for that team.
-            teamId = (await teams.FindBySlugAsync(slug, context.RequestAborted))?.Id;
-        }
-
         if (teamId is null)
         {
             return;

@@ -1,35 +1,84 @@
 using System.Security.Claims;
 using Catalytic.Admin.Sso;
+using Catalytic.Admin.Teams;
 
 namespace Catalytic.Admin.Scim;
 
 /// <summary>
 /// Bearer authentication for <c>/scim/v2/{team}</c>: the token must belong to the team in the URL, be live,
 /// and the team must have SCIM on. A refusal is a 401 with a SCIM error body, never a sign-in redirect; the
-/// endpoint runs only for an accepted token, as that team.
+/// endpoint runs only for an accepted token, as that team. Refusals are only counted per team and source
+/// (<see cref="ScimAuthFailureLog"/>), never written to the activity log, and throttled per source before the
+/// token lookup; accepted tokens are throttled per token (<see cref="ScimThrottle"/>).
 /// </summary>
-public sealed class ScimBearerAuthentication(RequestDelegate next, ScimTokenService tokens, ILogger<ScimBearerAuthentication> logger)
+public sealed class ScimBearerAuthentication(
+    RequestDelegate next,
+    ScimTokenService tokens,
+    ScimThrottle throttle,
+    ScimAuthFailureLog refusals,
+    TeamService teams,
+    ILogger<ScimBearerAuthentication> logger)
 {
     /// <summary>The authentication type of a SCIM caller's identity.</summary>
     public const string AuthenticationType = "ScimBearer";
 
+    public const string SourceThrottledDetail =
+        "Too many requests with a missing or invalid SCIM token came from this address, so its requests are refused for a while, whatever token they carry. "
+        + "Copy the current token from Admin > SSO Settings > View SCIM Token and URL into your identity provider, then retry after the time given in Retry-After.";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var slug = context.GetRouteValue("team") as string ?? "";
+        var source = context.Connection.RemoteIpAddress;
+        if (throttle.IsSourceBlocked(source, out var wait))
+        {
+            await CountRefusalAsync(slug, source, context.RequestAborted);
+            await TooManyRequests(context, wait, SourceThrottledDetail);
+            return;
+        }
+
         var result = await tokens.ValidateAsync(PresentedToken(context.Request), slug, context.RequestAborted);
         if (!result.Succeeded)
         {
-            // The reason only; the token itself is never logged.
+            throttle.Refused(source);
+            // The reason only; the token itself is never logged. Bounded per source by the throttle above.
             logger.LogInformation("SCIM request for team {Team} refused: {Reason}", slug, result.Failure);
+            await CountRefusalAsync(slug, source, context.RequestAborted);
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"SCIM\"";
             await new ScimErrorResult(StatusCodes.Status401Unauthorized, null, Describe(result.Failure)).ExecuteAsync(context);
             return;
         }
 
+        // Signed in before the token's limit is checked: a throttled request is the team's own, recorded in its activity.
         context.User = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(AuthSetup.TeamIdClaim, result.TeamId.ToString()), new Claim(AuthSetup.TeamSlugClaim, result.TeamSlug)],
             AuthenticationType));
+        if (!throttle.TryAcquire(result.TokenId, out wait))
+        {
+            await TooManyRequests(context, wait, TokenThrottledDetail(throttle.PermitsPerSecond));
+            return;
+        }
+
         await next(context);
+    }
+
+    public static string TokenThrottledDetail(double permitsPerSecond) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"This SCIM token sent more than {permitsPerSecond:0.###} requests per second, the limit of this service. Retry after the time given in Retry-After (Okta and Microsoft Entra ID do so by themselves); if it keeps happening, check that only one provisioning job uses this token.");
+
+    /// <summary>Counted for the team named in the URL if it exists; a made-up team name leaves no trace.</summary>
+    private async Task CountRefusalAsync(string slug, System.Net.IPAddress? source, CancellationToken ct)
+    {
+        if (slug.Length > 0 && await teams.FindBySlugAsync(slug, ct) is { } team)
+        {
+            refusals.Count(team.Id, ScimThrottle.DescribeSource(source));
+        }
+    }
+
+    private static Task TooManyRequests(HttpContext context, TimeSpan wait, string detail)
+    {
+        context.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ScimErrorResult(StatusCodes.Status429TooManyRequests, null, detail).ExecuteAsync(context);
     }
 
     private static string? PresentedToken(HttpRequest request)

@@ -7,7 +7,11 @@ public static class ScimEndpoints
     /// <summary>Every team's SCIM endpoint lives under this path.</summary>
     public const string PathPrefix = "/scim/v2";
 
-    public static IServiceCollection AddScim(this IServiceCollection services) => services.AddSingleton<ScimTokenService>();
+    public static IServiceCollection AddScim(this IServiceCollection services) =>
+        services.AddSingleton<ScimTokenService>()
+            .AddSingleton<ScimThrottle>()
+            .AddSingleton<ScimAuthFailureLog>()
+            .AddHostedService(sp => sp.GetRequiredService<ScimAuthFailureLog>());
 
     /// <summary>Kestrel's request line may be this long: an 8,192-character filter percent-encoded at worst (×3) and the rest of the URL.</summary>
     public const int MaxRequestLineBytes = 32 * 1024;
@@ -45,7 +49,7 @@ public static class ScimEndpoints
 
     /// <summary>
     /// Takes every request under <see cref="PathPrefix"/> out of the app's pipeline once routing has chosen its
-    /// endpoint: record it for the team's activity log, check the bearer token, run the endpoint. IdPs never
+    /// endpoint: record it for the team's activity log, check the bearer token and the limits, run the endpoint. IdPs never
     /// use the pages' cookies, antiforgery, sign-in throttling or policies, so SCIM requests skip all of it.
     /// </summary>
     public static IApplicationBuilder UseScim(this IApplicationBuilder app) =>

@@ -35,7 +35,8 @@ public enum ScimAuthFailure
     WrongTeam,
 }
 
-public readonly record struct ScimTokenValidation(Guid TeamId, string TeamSlug, ScimAuthFailure? Failure)
+/// <summary>The outcome of a token check; <paramref name="TokenId"/> is the accepted token's id (the throttle's partition).</summary>
+public readonly record struct ScimTokenValidation(Guid TeamId, string TeamSlug, ScimAuthFailure? Failure, Guid TokenId = default)
 {
     public bool Succeeded => Failure is null;
 }
@@ -199,7 +200,7 @@ public sealed class ScimTokenService(
         }
 
         await TouchLastUsedAsync(found.Id, now, ct);
-        return new(found.TeamId, found.Slug, null);
+        return new(found.TeamId, found.Slug, null, found.Id);
     }
 
     public async Task<ProvisioningDefaults> GetDefaultsAsync(Guid teamId, CancellationToken ct = default) =>
