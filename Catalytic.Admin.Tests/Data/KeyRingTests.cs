@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Catalytic.Admin.Tests.Data;
@@ -261,10 +262,35 @@ public sealed class KeyRingTests : IDisposable
             Assert.Contains($"{notPfx} (from Catalytic:KeyRing:CertificatePath) is not a PFX file", StartUpError(app), StringComparison.Ordinal);
         }
 
-        await using (var app = App(DatabaseIn("right")).WithSetting(CertificatePath, locked).WithSetting(CertificatePassword, "right"))
+        // A previous certificate without a password (e.g. the generated one) still opens beside a locked current one.
+        var open = NewCertificate(Path.Combine(folder, "open.pfx"));
+        await using (var app = App(DatabaseIn("right")).WithSetting(CertificatePath, locked).WithSetting(CertificatePassword, "right").WithSetting(PreviousCertificate, open))
         {
-            Assert.Equal(CertificateThumbprint(locked, "right"), (await RunCliAsync(app, "admin", "keys", "status"))["thumbprint"]);
+            var status = await RunCliAsync(app, "admin", "keys", "status");
+            Assert.Equal(CertificateThumbprint(locked, "right"), status["thumbprint"]);
+            Assert.Equal($"{CertificateThumbprint(open)} {open}", status["previous"]);
         }
+    }
+
+    [Fact]
+    public void DataProtection_WithoutTheStartUpStep_RefusesToEncryptToAnUnsavedCertificate()
+    {
+        var database = DatabaseIn("unprepared");
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Catalytic:Database:ConnectionString"] = $"Data Source={database}" })
+            .Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System);
+        services.AddAdminData(configuration);
+        using var provider = services.BuildServiceProvider();
+        using (var db = provider.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext())
+        {
+            db.Database.Migrate();
+        }
+
+        var error = Record.Exception(() => provider.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("secret"));
+        Assert.NotNull(error);
+        Assert.Contains("not saved yet", error.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(GeneratedCertificateBeside(database)));
     }
 
     [Fact]
