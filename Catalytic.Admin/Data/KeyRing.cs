@@ -52,10 +52,8 @@ public sealed class KeyEncryptionCertificates
     /// The data folder when no certificate is configured: beside the SQLite file, else <c>data/</c> under the
     /// working folder (PostgreSQL, in-memory SQLite).
     /// </summary>
-    public static string DefaultFolder(string? sqliteDataSource) =>
-        string.IsNullOrEmpty(sqliteDataSource) || sqliteDataSource == ":memory:"
-            ? Path.GetFullPath("data")
-            : Path.GetDirectoryName(Path.GetFullPath(sqliteDataSource))!;
+    public static string DefaultFolder(string? sqliteFile) =>
+        string.IsNullOrEmpty(sqliteFile) ? Path.GetFullPath("data") : Path.GetDirectoryName(Path.GetFullPath(sqliteFile))!;
 
     /// <summary>Throws with a message an operator can act on when a configured file is missing or unreadable.</summary>
     public static KeyEncryptionCertificates Load(KeyRingOptions options, string dataFolder)
@@ -357,10 +355,11 @@ public sealed class KeyRing(
 /// <summary>Wires the key ring into Data Protection; the certificate encrypts only once it is safely on disk.</summary>
 public static class KeyRingSetup
 {
-    public static IDataProtectionBuilder ProtectKeysWithKeyRing(this IDataProtectionBuilder builder, IConfiguration configuration, string? sqliteDataSource)
+    /// <param name="sqliteFile">The database file, beside which the generated certificate goes; null for PostgreSQL.</param>
+    public static IDataProtectionBuilder ProtectKeysWithKeyRing(this IDataProtectionBuilder builder, IConfiguration configuration, string? sqliteFile)
     {
         var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.KeyRing ?? new KeyRingOptions();
-        var certificates = KeyEncryptionCertificates.Load(options, KeyEncryptionCertificates.DefaultFolder(sqliteDataSource));
+        var certificates = KeyEncryptionCertificates.Load(options, KeyEncryptionCertificates.DefaultFolder(sqliteFile));
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((o, loggers) =>
