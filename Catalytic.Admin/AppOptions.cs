@@ -16,6 +16,8 @@ public sealed class AppOptions
     public ScimOptions Scim { get; set; } = new();
 
     public ActivityOptions Activity { get; set; } = new();
+
+    public KeyRingOptions KeyRing { get; set; } = new();
 }
 
 public sealed class DatabaseOptions
@@ -68,4 +70,17 @@ public sealed class ScimRateLimitOptions
 public sealed class ScimFailedAuthLimitOptions
 {
     public int PerMinute { get; set; } = 30;
+}
+
+/// <summary>The key-encryption certificate (KEK) that encrypts the Data Protection keys stored in the database.</summary>
+public sealed class KeyRingOptions
+{
+    /// <summary>PFX file of the current KEK. Empty: the one generated in the data folder on first run.</summary>
+    public string CertificatePath { get; set; } = "";
+
+    /// <summary>Password of the PFX (from the environment, never in the repository); previous KEKs are tried with it, then without.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>PFX files of earlier KEKs, kept only to decrypt keys not yet re-encrypted (<c>admin keys rotate</c>).</summary>
+    public List<string> PreviousCertificatePaths { get; set; } = [];
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Catalytic.Admin.Data;
 using Catalytic.Admin.Scim;
 using Catalytic.Admin.Sso;
 using Catalytic.Admin.Teams;
@@ -168,11 +169,40 @@ public static partial class AdminCli
             return 0;
         }));
 
-        return new Command("admin", "Administer teams, SSO and SCIM")
+        var keysStatus = new Command("status", "Show the key-encryption certificate and whether every stored Data Protection key is encrypted with it.");
+        keysStatus.SetAction((parse, ct) => Guarded(error, async () =>
+        {
+            var status = await services.GetRequiredService<KeyRing>().GetStatusAsync(ct);
+            await output.WriteLineAsync($"certificate={status.CertificatePath}");
+            await output.WriteLineAsync($"thumbprint={status.Thumbprint}");
+            await output.WriteLineAsync($"generated={(status.IsGenerated ? "true" : "false")}");
+            foreach (var (path, thumbprint) in status.Previous)
+            {
+                await output.WriteLineAsync($"previous={thumbprint} {path}");
+            }
+
+            await output.WriteLineAsync($"keys={status.Keys}");
+            await output.WriteLineAsync($"unencrypted={status.Unencrypted}");
+            await output.WriteLineAsync($"on-previous-certificate={status.OnPreviousCertificates}");
+            return 0;
+        }));
+
+        var keysRotate = new Command("rotate", $"Write a new Data Protection key (the default in {KeyRing.NewKeyActivationDelay.TotalDays:0} days) and re-encrypt every stored key with the current certificate.");
+        keysRotate.SetAction((parse, ct) => Guarded(error, async () =>
+        {
+            var rotation = await services.GetRequiredService<KeyRing>().RotateAsync(ct);
+            await output.WriteLineAsync($"key={rotation.NewKeyId}");
+            await output.WriteLineAsync($"activates={rotation.ActivatesAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+            await output.WriteLineAsync($"reencrypted={rotation.Reencrypted}");
+            return 0;
+        }));
+
+        return new Command("admin", "Administer teams, SSO, SCIM and the key ring")
         {
             setup,
             new Command("sso", "Single sign-on") { ssoSet },
             new Command("scim", "SCIM provisioning") { enable, disable, token },
+            new Command("keys", "The Data Protection key ring and its key-encryption certificate") { keysStatus, keysRotate },
         };
     }
 
@@ -208,7 +238,7 @@ public static partial class AdminCli
         {
             return await action();
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or Microsoft.EntityFrameworkCore.DbUpdateException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Security.Cryptography.CryptographicException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return 1;

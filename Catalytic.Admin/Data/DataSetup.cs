@@ -10,6 +10,7 @@ public static class DataSetup
     public static IServiceCollection AddAdminData(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AppOptions.Section).Get<AppOptions>()?.Database ?? new DatabaseOptions();
+        string? sqliteFile = null;
         // Pooled: every SCIM request opens a context or two (token check, directory call), and a pooled one
         // skips building the context's internal services each time.
         if (IsPostgres(options))
@@ -23,7 +24,7 @@ public static class DataSetup
         }
         else
         {
-            var connectionString = PrepareSqlite(options.ConnectionString);
+            var connectionString = PrepareSqlite(options.ConnectionString, out sqliteFile);
             var settings = new SqliteConnectionSettings(options.Synchronous);
             services.AddSingleton(settings);
             services.AddPooledDbContextFactory<SqliteAdminDbContext>(db =>
@@ -53,14 +54,18 @@ public static class DataSetup
         services.AddScoped<AdminDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AdminDbContext>>().CreateDbContext());
 
         // Keys in the database: the encrypted SCIM tokens and OIDC secrets stay readable after a restart
-        // and on every instance.
+        // and on every instance. The keys themselves are encrypted with a certificate kept outside it (KeyRing.cs).
         services.AddDataProtection()
             .SetApplicationName("Catalytic.Admin")
-            .PersistKeysToDbContext<AdminDbContext>();
+            .PersistKeysToDbContext<AdminDbContext>()
+            .ProtectKeysWithKeyRing(configuration, sqliteFile);
         return services;
     }
 
-    /// <summary>Applies migrations; on SQLite also switches the file to WAL so readers never block the writer.</summary>
+    /// <summary>
+    /// Applies migrations; on SQLite also switches the file to WAL so readers never block the writer. Then checks
+    /// and encrypts the Data Protection key ring, before anything uses it.
+    /// </summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         var factory = services.GetRequiredService<IDbContextFactory<AdminDbContext>>();
@@ -72,6 +77,7 @@ public static class DataSetup
         }
 
         await db.Database.MigrateAsync(ct);
+        await services.GetRequiredService<KeyRing>().PrepareAsync(ct);
     }
 
     // A unique index refusing a racing create is an expected outcome (the directory turns it into a
@@ -84,16 +90,21 @@ public static class DataSetup
     public static bool IsPostgres(DatabaseOptions options) =>
         options.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || options.Provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Makes sure the database file's folder exists, so a fresh machine needs no set-up.</summary>
-    private static string PrepareSqlite(string connectionString)
+    /// <summary>
+    /// Makes sure the database file's folder exists (owner-only, it also holds the generated key-encryption
+    /// certificate), so a fresh machine needs no set-up.
+    /// </summary>
+    private static string PrepareSqlite(string connectionString, out string? file)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
+        file = null;
         if (!string.IsNullOrEmpty(builder.DataSource) && builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            file = Path.GetFullPath(builder.DataSource);
+            var folder = Path.GetDirectoryName(file);
             if (!string.IsNullOrEmpty(folder))
             {
-                Directory.CreateDirectory(folder);
+                OwnerOnlyFiles.CreateFolder(folder);
             }
         }
 
