@@ -6,10 +6,10 @@ using static Microsoft.Playwright.Assertions;
 namespace Catalytic.Admin.Tests.EndToEnd;
 
 /// <summary>
-/// The app in Chromium under its own Content-Security-Policy: sign-in page, sign-in, an interactive admin page over
-/// the circuit's WebSocket, a dialog, sign-out, and not one CSP violation on the way.
+/// The app in Chromium under its own Content-Security-Policy: sign-in page, local sign-in, an interactive admin page
+/// over the circuit's WebSocket, a dialog, sign-out, an SSO sign-in through the provider, and not one CSP violation.
 /// </summary>
-public sealed class ContentSecurityPolicyTests(BrowserFixture browsers) : IAsyncLifetime
+public sealed class ContentSecurityPolicyTests(TestIdentityProvider idp, BrowserFixture browsers) : IAsyncLifetime
 {
     // Playwright's init script runs outside the page's CSP; it reports every violation the browser raises.
     private const string ReportViolations =
@@ -31,6 +31,7 @@ public sealed class ContentSecurityPolicyTests(BrowserFixture browsers) : IAsync
     public async Task SignInAndAnAdminPage_RunUnderThePolicy_WithoutAViolation_AndTheCircuitOnAWebSocket()
     {
         var team = await app.CreateTeamAsync("acme");
+        await app.ConnectSsoAsync(team, idp, baseUrl);
         await using var context = await browsers.NewContextAsync();
         await context.AddInitScriptAsync(ReportViolations);
         var page = await context.NewPageAsync();
@@ -63,7 +64,15 @@ public sealed class ContentSecurityPolicyTests(BrowserFixture browsers) : IAsync
         await page.Keyboard.PressAsync("Escape");
         await page.ClickAsync("[data-testid=sign-out]");
         await page.WaitForURLAsync($"{baseUrl}/login?team={team.Slug}");
-        await Expect(page.Locator("[data-testid=local-sign-in]")).ToBeVisibleAsync();
+
+        // SSO: a link to the app's challenge, a redirect to the provider, the provider's redirect back.
+        await page.ClickAsync("[data-testid=sso-sign-in]");
+        await page.WaitForURLAsync(url => url.StartsWith(idp.Issuer, StringComparison.Ordinal));
+        await page.FillAsync("#username", team.AdminUserName);
+        await page.ClickAsync("#sign-in");
+        await page.WaitForURLAsync(url => url.StartsWith(baseUrl + "/", StringComparison.Ordinal) && !url.Contains("/login", StringComparison.Ordinal));
+        await FirstRunToScimTests.WaitUntilInteractiveAsync(page);
+        await Expect(page.Locator("[data-testid=signed-in-as]")).ToHaveTextAsync(team.AdminUserName);
 
         Assert.DoesNotContain(console, line => line.Contains("CSP violation", StringComparison.Ordinal)
             || line.Contains("Refused to", StringComparison.Ordinal)
