@@ -45,6 +45,7 @@ builder.Services.AddAppAuthentication();
 builder.Services.AddScim();
 builder.Services.AddAdminUi();
 builder.Services.AddReverseProxySupport(builder.Configuration);
+builder.Services.AddSecurityHeaders();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();
@@ -56,7 +57,8 @@ if (isCli)
 
 await app.Services.GetRequiredService<FirstRunSetup>().AnnounceIfNeededAsync(app.Services);
 
-app.UseForwardedHeaders();
+app.UseReverseProxySupport();
+app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
@@ -67,6 +69,7 @@ app.UseStatusCodePagesForPageViewsOnly();
 app.UseRouting();
 // SCIM requests leave here: activity record, bearer token, endpoint (the rest below is for the pages).
 app.UseScim();
+app.UseCookiePolicy();
 app.UseMiddleware<TeamOidcCallbackMiddleware>();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -29,6 +29,7 @@ public partial class AppFactory : WebApplicationFactory<Program>
 
     private readonly string folder = Directory.CreateTempSubdirectory("catalytic-tests-").FullName;
     private readonly Dictionary<string, string?> settings = new(StringComparer.OrdinalIgnoreCase);
+    private string environment = "Testing";
 
     public TestClock Clock { get; } = new();
 
@@ -44,9 +45,16 @@ public partial class AppFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Runs the app as Production or Development instead of Testing, set before it starts.</summary>
+    public AppFactory WithEnvironment(string name)
+    {
+        environment = name;
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(environment);
         builder.UseSetting("Catalytic:Database:Provider", "Sqlite");
         builder.UseSetting("Catalytic:Database:ConnectionString", $"Data Source={DatabasePath}");
         builder.UseSetting("Catalytic:PublicBaseUrl", "");

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Catalytic.Admin.Sso;
 
@@ -39,12 +40,21 @@ public static class AuthSetup
                 options.Cookie.Name = "catalytic.session";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = UserSessions.Lifetime;
                 options.SlidingExpiration = true;
                 options.Events.OnSigningIn = StartSessionAsync;
                 options.Events.OnValidatePrincipal = ValidateSessionAsync;
             });
+
+        // Behind a TLS-terminating proxy the app may see plain http: an https public address decides, not the request.
+        // The antiforgery cookie cannot be set to Always itself (antiforgery then refuses every http request), so the
+        // cookie policy (UseCookiePolicy) marks it, and every other cookie, Secure.
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<IOptions<AppOptions>>((options, app) =>
+                options.Cookie.SecurePolicy = IsPublicAddressHttps(app.Value) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest);
+        services.AddOptions<CookiePolicyOptions>()
+            .Configure<IOptions<AppOptions>>((options, app) =>
+                options.Secure = IsPublicAddressHttps(app.Value) ? CookieSecurePolicy.Always : CookieSecurePolicy.None);
 
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(AdminRole).RequireClaim(TeamIdClaim));
@@ -76,6 +86,9 @@ public static class AuthSetup
         });
         return services;
     }
+
+    /// <summary>Cookies are always Secure with an https public address; without one, as the request came (dotnet run on http).</summary>
+    private static bool IsPublicAddressHttps(AppOptions app) => app.PublicBaseUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     public static ClaimsPrincipal CreatePrincipal(User user, string teamSlug, string method)
     {

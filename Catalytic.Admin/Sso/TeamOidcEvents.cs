@@ -8,7 +8,7 @@ namespace Catalytic.Admin.Sso;
 /// What happens when a team's IdP sends someone back: a test sign-in is recorded, a member is matched to a
 /// provisioned account (see <see cref="UserDirectory.SignInWithSsoAsync"/>), anyone else is turned away with an explanation.
 /// </summary>
-public sealed class TeamOidcEvents(IServiceScopeFactory scopes, ILogger<TeamOidcEvents> logger)
+public sealed class TeamOidcEvents(IServiceScopeFactory scopes, PublicUrls urls, ILogger<TeamOidcEvents> logger)
 {
     public const string TestSignInItem = "catalytic.test-sign-in";
 
@@ -16,6 +16,14 @@ public sealed class TeamOidcEvents(IServiceScopeFactory scopes, ILogger<TeamOidc
 
     public OpenIdConnectEvents For(SsoRuntimeConnection connection) => new()
     {
+        // The handler would build it from the request's host; PublicBaseUrl, when set, is the only address IdPs know.
+        // The handler keeps this value for the code redemption too.
+        OnRedirectToIdentityProvider = context =>
+        {
+            var request = context.Request;
+            context.ProtocolMessage.RedirectUri = urls.OidcRedirectUri(connection.TeamSlug, $"{request.Scheme}://{request.Host}{request.PathBase}");
+            return Task.CompletedTask;
+        },
         OnTicketReceived = context => OnTicketReceivedAsync(context, connection),
         OnRemoteFailure = context =>
         {
