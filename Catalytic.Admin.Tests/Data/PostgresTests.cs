@@ -2,7 +2,6 @@ using System.Net;
 using Catalytic.Admin.Scim;
 using Catalytic.Admin.Tests.Infrastructure;
 using Catalytic.Admin.Tests.Scim;
-using Npgsql;
 using static Catalytic.Admin.Tests.Scim.ScimHttp;
 
 namespace Catalytic.Admin.Tests.Data;
@@ -14,59 +13,13 @@ namespace Catalytic.Admin.Tests.Data;
 /// </summary>
 public sealed class PostgresTests : IAsyncLifetime
 {
-    private static readonly string? Server = Environment.GetEnvironmentVariable("CATALYTIC_TEST_POSTGRES");
-    private readonly string database = "catalytic_test_" + Guid.NewGuid().ToString("N")[..12];
-    private AppFactory? app;
-    private TestTeam team = null!;
-    private string token = null!;
+    private readonly PostgresScimApp postgres = new();
 
-    public async ValueTask InitializeAsync()
-    {
-        if (string.IsNullOrEmpty(Server))
-        {
-            return;
-        }
+    public ValueTask InitializeAsync() => postgres.InitializeAsync();
 
-        await using (var admin = new NpgsqlConnection(Server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+    public ValueTask DisposeAsync() => postgres.DisposeAsync();
 
-        var connection = new NpgsqlConnectionStringBuilder(Server) { Database = database }.ConnectionString;
-        app = new AppFactory()
-            .WithSetting("Catalytic:Database:Provider", "Postgres")
-            .WithSetting("Catalytic:Database:ConnectionString", connection);
-        team = await app.CreateTeamAsync("acme");
-        token = await app.EnableScimAsync(team);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (app is null)
-        {
-            return;
-        }
-
-        await app.DisposeAsync();
-        await using var admin = new NpgsqlConnection(Server);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
-
-    private HttpClient Client()
-    {
-        if (app is null)
-        {
-            var required = Environment.GetEnvironmentVariable("CATALYTIC_REQUIRE_POSTGRES") == "1";
-            Assert.False(required, "CATALYTIC_REQUIRE_POSTGRES=1 but CATALYTIC_TEST_POSTGRES is not set.");
-            Assert.Skip("PostgreSQL tests need CATALYTIC_TEST_POSTGRES (a connection string); .ci/run starts a server.");
-        }
-
-        return app.CreateScimClient(team, token);
-    }
+    private HttpClient Client() => postgres.Client();
 
     [Fact]
     public async Task Postgres_CreateFilterConflictPatchDelete_FollowTheRules()
@@ -106,8 +59,8 @@ public sealed class PostgresTests : IAsyncLifetime
     public async Task Postgres_TokenRevealAfterRotation_UsesKeysStoredInTheDatabase()
     {
         using var client = Client();
-        var rotated = await app!.Get<ScimTokenService>().RotateAsync(team.Id, TimeSpan.Zero);
-        Assert.Equal(rotated, await app.Get<ScimTokenService>().RevealCurrentAsync(team.Id));
+        var rotated = await postgres.App.Get<ScimTokenService>().RotateAsync(postgres.Team.Id, TimeSpan.Zero);
+        Assert.Equal(rotated, await postgres.App.Get<ScimTokenService>().RevealCurrentAsync(postgres.Team.Id));
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("ServiceProviderConfig")).StatusCode);
     }
 
@@ -120,9 +73,9 @@ public sealed class PostgresTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"Users/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"Users/{Guid.NewGuid()}")).StatusCode);
 
-        var log = app!.Get<Catalytic.Admin.Provisioning.ProvisioningLog>();
+        var log = postgres.App.Get<Catalytic.Admin.Provisioning.ProvisioningLog>();
         await log.FlushAsync(TestContext.Current.CancellationToken);
-        var events = await log.ListAsync(team.Id, new Catalytic.Admin.Provisioning.ActivityQuery(), TestContext.Current.CancellationToken);
+        var events = await log.ListAsync(postgres.Team.Id, new Catalytic.Admin.Provisioning.ActivityQuery(), TestContext.Current.CancellationToken);
 
         var create = Assert.Single(events, e => e.Operation == "create");
         Assert.Equal(201, create.Status);
@@ -130,7 +83,7 @@ public sealed class PostgresTests : IAsyncLifetime
         Assert.Equal("LogUser", create.UserName);
         Assert.Equal(DateTimeKind.Utc, create.At.Kind);
         Assert.Contains(events, e => e.Status == 404 && e.Detail is not null);
-        var forUser = await log.ListAsync(team.Id, new Catalytic.Admin.Provisioning.ActivityQuery { UserId = id }, TestContext.Current.CancellationToken);
+        var forUser = await log.ListAsync(postgres.Team.Id, new Catalytic.Admin.Provisioning.ActivityQuery { UserId = id }, TestContext.Current.CancellationToken);
         Assert.Equal(["get", "create"], forUser.Select(e => e.Operation));
     }
 
@@ -138,6 +91,6 @@ public sealed class PostgresTests : IAsyncLifetime
     public void Postgres_HotPathReads_AreEfCompiledQueries()
     {
         using var client = Client();
-        Assert.IsType<Catalytic.Admin.Data.EfHotPathReads>(app!.Get<Catalytic.Admin.Data.IHotPathReads>());
+        Assert.IsType<Catalytic.Admin.Data.EfHotPathReads>(postgres.App.Get<Catalytic.Admin.Data.IHotPathReads>());
     }
 }

@@ -7,10 +7,12 @@ namespace Catalytic.Admin.Tests.Scim;
 /// <summary>
 /// Real concurrent requests against one user, as an IdP's retries and parallel workers send them. What a client was
 /// told succeeded stays done; 412 only for the client's own If-Match; 404 on DELETE only when the user is gone.
-/// (Racing creates: ScimConcurrencyTests.)
+/// The same races run on SQLite (<see cref="ScimWriteRaceTests"/>) and PostgreSQL (<see cref="PostgresScimWriteRaceTests"/>).
 /// </summary>
-public sealed class ScimWriteRaceTests(ScimTestApp scim) : IClassFixture<ScimTestApp>
+public abstract class ScimWriteRaces
 {
+    protected abstract HttpClient Client();
+
     private const string Deactivate = """{"op":"replace","path":"active","value":false}""";
 
     private static string ReplaceDisplayName(string value) =>
@@ -19,7 +21,7 @@ public sealed class ScimWriteRaceTests(ScimTestApp scim) : IClassFixture<ScimTes
     [Fact]
     public async Task DeleteRacingFifteenPatches_AlwaysDeletes_AndTheUserIsGone()
     {
-        var client = scim.Client();
+        var client = Client();
         for (var round = 0; round < 20; round++)
         {
             var id = (await client.CreateUserAsync(UniqueName())).Id();
@@ -41,7 +43,7 @@ public sealed class ScimWriteRaceTests(ScimTestApp scim) : IClassFixture<ScimTes
     [Fact]
     public async Task SixteenPatchesWithoutIfMatch_AllSucceed_WithDistinctVersions_AndTheLastOneWins()
     {
-        var client = scim.Client();
+        var client = Client();
         for (var round = 0; round < 5; round++)
         {
             var id = (await client.CreateUserAsync(UniqueName())).Id();
@@ -70,7 +72,7 @@ public sealed class ScimWriteRaceTests(ScimTestApp scim) : IClassFixture<ScimTes
     [Fact]
     public async Task PatchWithAStaleIfMatch_Is412_AndChangesNothing()
     {
-        var client = scim.Client();
+        var client = Client();
         var created = await client.CreateUserAsync(UniqueName());
         var id = created.Id();
         var staleETag = created.GetProperty("meta").GetProperty("version").GetString()!;
@@ -94,7 +96,7 @@ public sealed class ScimWriteRaceTests(ScimTestApp scim) : IClassFixture<ScimTes
     [Fact]
     public async Task MixedPatchPutDelete_EndInAStateThatASerialOrderGives()
     {
-        var client = scim.Client();
+        var client = Client();
         var random = new Random(20261203);
         for (var round = 0; round < 15; round++)
         {
@@ -139,6 +141,35 @@ public sealed class ScimWriteRaceTests(ScimTestApp scim) : IClassFixture<ScimTes
         }
     }
 
+    [Fact]
+    public async Task SixteenIdenticalCreates_GiveOne201_AndFifteen409()
+    {
+        var client = Client();
+        for (var round = 0; round < 5; round++)
+        {
+            var userName = UniqueName();
+            var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PostJsonAsync("Users", UserBody(userName))));
+
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+            foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+            {
+                await refused.ExpectErrorAsync(HttpStatusCode.Conflict, "uniqueness");
+            }
+
+            Assert.Equal(1, (await client.FilterAsync($"userName eq \"{userName}\"")).Total());
+        }
+    }
+
     private static int VersionNumber(JsonElement resource) =>
         int.Parse(resource.GetProperty("meta").GetProperty("version").GetString()!.Trim('W', '/', '"'), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed class ScimWriteRaceTests(ScimTestApp scim) : ScimWriteRaces, IClassFixture<ScimTestApp>
+{
+    protected override HttpClient Client() => scim.Client();
+}
+
+public sealed class PostgresScimWriteRaceTests(PostgresScimApp postgres) : ScimWriteRaces, IClassFixture<PostgresScimApp>
+{
+    protected override HttpClient Client() => postgres.Client();
 }
