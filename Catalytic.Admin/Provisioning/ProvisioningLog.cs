@@ -39,6 +39,9 @@ public sealed partial class ProvisioningLog(
 
     public void Record(ProvisioningEvent e) => queue.Writer.TryWrite(e);
 
+    /// <summary>An entry a SCIM write committed in its own transaction: nothing to save, but the pages hear of it.</summary>
+    public void RecordedWithWrite(ProvisioningEvent e) => Recorded?.Invoke([e.TeamId]);
+
     /// <summary>Waits until everything queued so far is saved (tests, benchmark, shutdown).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {

@@ -1,10 +1,12 @@
-using System.Diagnostics;
 using Catalytic.Admin.Sso;
 using Catalytic.Admin.Teams;
 
 namespace Catalytic.Admin.Provisioning;
 
-/// <summary>Wraps every SCIM request and queues what happened for the team's activity log.</summary>
+/// <summary>
+/// Wraps every SCIM request and queues what happened for the team's activity log, except for a successful write,
+/// which committed its entry with the user row.
+/// </summary>
 public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, ProvisioningLog log, TeamService teams, TimeProvider clock)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -15,10 +17,15 @@ public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, Provisi
             statusPages.Enabled = false;
         }
 
-        var notes = new ProvisioningContext();
+        var notes = new ProvisioningContext(context, clock);
         context.Features.Set(notes);
-        var started = Stopwatch.GetTimestamp();
         await next(context);
+        if (notes.SavedWithWrite is { } saved)
+        {
+            // A successful write committed its entry in its own transaction.
+            log.RecordedWithWrite(saved);
+            return;
+        }
 
         var teamId = context.User.TeamId();
         if (teamId is null && context.GetRouteValue("team") is string slug)
@@ -32,21 +39,6 @@ public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, Provisi
             return;
         }
 
-        log.Record(new ProvisioningEvent
-        {
-            TeamId = teamId.Value,
-            At = clock.GetUtcNow().UtcDateTime,
-            Method = context.Request.Method,
-            Path = Truncate(context.Request.Path + context.Request.QueryString, 1024)!,
-            Operation = notes.Operation,
-            Status = context.Response.StatusCode,
-            UserId = notes.UserId,
-            UserName = Truncate(notes.UserName, 256),
-            ErrorType = notes.ErrorType,
-            Detail = Truncate(notes.Detail, 2048),
-            DurationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-        });
+        log.Record(notes.ToEvent(teamId.Value, context.Response.StatusCode));
     }
-
-    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 }

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Catalytic.Admin.Data;
+using Catalytic.Admin.Provisioning;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -83,7 +84,14 @@ public sealed partial class UserDirectory(
         return new UserPage(total, page);
     }
 
-    public async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, CancellationToken ct = default)
+    public Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, CancellationToken ct = default) =>
+        CreateAsync(teamId, profile, source, null, ct);
+
+    /// <summary>
+    /// Creates the user. A SCIM request passes its <paramref name="activity"/>, whose entry is committed in the same
+    /// transaction as the user (as in <see cref="UpdateAsync"/> and <see cref="DeleteAsync"/>); the admin pages pass none.
+    /// </summary>
+    public async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, IWriteActivity? activity, CancellationToken ct = default)
     {
         if (Validate(profile) is { } invalid)
         {
@@ -100,11 +108,12 @@ public sealed partial class UserDirectory(
             await ApplyProvisioningDefaultsAsync(user, ct);
         }
 
-        if (await TrySaveAsync(() => writes.AddAsync(user, ct), teamId, profile, user.Id, ct) is { } raced)
+        if (await TrySaveAsync(() => writes.AddAsync(user, activity?.EntryFor(user), ct), teamId, profile, user.Id, ct) is { } raced)
         {
             return raced;
         }
 
+        activity?.Saved();
         notifier.Publish(new UserChange(teamId, user.Id, UserChangeKind.Created));
         return user;
     }
@@ -119,6 +128,7 @@ public sealed partial class UserDirectory(
         Func<UserProfile, UserResult<UserProfile>> change,
         UserSource changedBy,
         int? expectedVersion = null,
+        IWriteActivity? activity = null,
         CancellationToken ct = default)
     {
         for (var attempt = 1; ; attempt++)
@@ -160,7 +170,7 @@ public sealed partial class UserDirectory(
             Touch(user);
             try
             {
-                if (await TrySaveAsync(() => writes.UpdateAsync(user, readVersion, ct), teamId, profile, userId, ct) is { } raced)
+                if (await TrySaveAsync(() => writes.UpdateAsync(user, readVersion, activity?.EntryFor(user), ct), teamId, profile, userId, ct) is { } raced)
                 {
                     return raced;
                 }
@@ -174,6 +184,7 @@ public sealed partial class UserDirectory(
                 return new UserError(UserErrorKind.VersionMismatch, "The user was changed by someone else at the same time; reload it and try again.");
             }
 
+            activity?.Saved();
             var kind = wasActive && !user.Active ? UserChangeKind.Deactivated : UserChangeKind.Updated;
             notifier.Publish(new UserChange(teamId, userId, kind));
             return user;
@@ -181,12 +192,12 @@ public sealed partial class UserDirectory(
     }
 
     public Task<UserResult> ReplaceAsync(Guid teamId, Guid userId, UserProfile profile, UserSource changedBy, int? expectedVersion = null, CancellationToken ct = default) =>
-        UpdateAsync(teamId, userId, _ => profile, changedBy, expectedVersion, ct);
+        UpdateAsync(teamId, userId, _ => profile, changedBy, expectedVersion, ct: ct);
 
     public Task<UserResult> SetActiveAsync(Guid teamId, Guid userId, bool active, UserSource changedBy, CancellationToken ct = default) =>
-        UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct);
+        UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct: ct);
 
-    public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, CancellationToken ct = default)
+    public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, IWriteActivity? activity = null, CancellationToken ct = default)
     {
         var user = await reads.FindUserAsync(teamId, userId, ct);
         if (user is null)
@@ -210,13 +221,14 @@ public sealed partial class UserDirectory(
 
         try
         {
-            await writes.DeleteAsync(user, ct);
+            await writes.DeleteAsync(user, activity?.EntryFor(user), ct);
         }
         catch (DbUpdateConcurrencyException)
         {
             return NotFound(userId);
         }
 
+        activity?.Saved();
         notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Deleted));
         return null;
     }
