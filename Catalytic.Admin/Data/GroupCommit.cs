@@ -36,6 +36,9 @@ public sealed class GroupCommit : IDisposable
     /// <summary>True on SQLite: writes are grouped; false where each request saves on its own.</summary>
     public bool GroupsWrites => rows is not null;
 
+    /// <summary>Writes waiting for the next group (tests that build a group of their own).</summary>
+    internal int Queued => queue.Count;
+
     /// <summary>
     /// Saves a new user; throws what EF Core's SaveChanges would: <see cref="DbUpdateException"/> when a unique
     /// index refuses it. Once queued, the save happens even if <paramref name="ct"/> is cancelled, as a commit
