@@ -2,6 +2,7 @@ using System.Net;
 using Catalytic.Admin.Scim;
 using Catalytic.Admin.Tests.Infrastructure;
 using Catalytic.Admin.Tests.Scim;
+using Microsoft.EntityFrameworkCore;
 using static Catalytic.Admin.Tests.Scim.ScimHttp;
 
 namespace Catalytic.Admin.Tests.Data;
@@ -85,6 +86,22 @@ public sealed class PostgresTests : IAsyncLifetime
         Assert.Contains(events, e => e.Status == 404 && e.Detail is not null);
         var forUser = await log.ListAsync(postgres.Team.Id, new Catalytic.Admin.Provisioning.ActivityQuery { UserId = id }, TestContext.Current.CancellationToken);
         Assert.Equal(["get", "create"], forUser.Select(e => e.Operation));
+    }
+
+    [Fact]
+    public async Task Postgres_SuccessfulWrites_CommitTheirEntryInTheSameSaveChanges_ARefusedOneLeavesNone()
+    {
+        using var client = Client();
+        var id = Guid.Parse((await client.CreateUserAsync("WithEntry")).Id());
+        await client.PatchJsonAsync($"Users/{id}", Patch("""{"op":"replace","path":"displayName","value":"W"}""")).ExpectAsync(HttpStatusCode.OK);
+        await client.PostJsonAsync("Users", UserBody("WITHENTRY")).ExpectErrorAsync(HttpStatusCode.Conflict, ScimErrorType.Uniqueness);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"Users/{id}")).StatusCode);
+
+        // Read right after the answers, without flushing the log: the write entries are there, the refusal is not.
+        await using var db = await postgres.App.DbAsync();
+        var entries = await db.ProvisioningEvents.Where(e => e.TeamId == postgres.Team.Id && e.Status < 400).OrderBy(e => e.Id).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([("POST", 201, id), ("PATCH", 200, id), ("DELETE", 204, id)], entries.Select(e => (e.Method, e.Status, e.UserId!.Value)));
+        Assert.DoesNotContain(entries, e => e.UserName == "WITHENTRY");
     }
 
     [Fact]

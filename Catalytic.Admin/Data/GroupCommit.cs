@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Catalytic.Admin.Provisioning;
 using Catalytic.Admin.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +11,8 @@ namespace Catalytic.Admin.Data;
 /// savepoint per request. Taking the write turn per request made each create wait for every create queued
 /// before it, its EF Core SaveChanges, its commit and the hand-over of the turn included; under an IdP's sync
 /// at concurrency 16 that queue, not SQLite, set the latency. On PostgreSQL, which takes concurrent writers
-/// itself, each request saves on its own through EF Core.
+/// itself, each request saves on its own through EF Core. A write may carry its activity entry, saved in the same
+/// transaction (SQLite: the request's savepoint; PostgreSQL: the same SaveChanges).
 /// </summary>
 public sealed class GroupCommit : IDisposable
 {
@@ -34,29 +36,33 @@ public sealed class GroupCommit : IDisposable
     /// <summary>True on SQLite: writes are grouped; false where each request saves on its own.</summary>
     public bool GroupsWrites => rows is not null;
 
+    /// <summary>Writes waiting for the next group (tests that build a group of their own).</summary>
+    internal int Queued => queue.Count;
+
     /// <summary>
     /// Saves a new user; throws what EF Core's SaveChanges would: <see cref="DbUpdateException"/> when a unique
     /// index refuses it. Once queued, the save happens even if <paramref name="ct"/> is cancelled, as a commit
     /// already under way would.
     /// </summary>
-    public async Task AddAsync(User user, CancellationToken ct)
+    public async Task AddAsync(User user, ProvisioningEvent? activity, CancellationToken ct)
     {
         if (rows is null)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             db.Users.Add(user);
+            AddEntry(db, activity);
             await db.SaveChangesAsync(ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Added, 0), ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Added, 0, activity), ct);
     }
 
     /// <summary>
     /// Saves every column of <paramref name="user"/> but its id, team and creation time, if the stored row is still at
     /// <paramref name="readVersion"/> (else <see cref="DbUpdateConcurrencyException"/>); on SQLite without a context.
     /// </summary>
-    public async Task UpdateAsync(User user, int readVersion, CancellationToken ct)
+    public async Task UpdateAsync(User user, int readVersion, ProvisioningEvent? activity, CancellationToken ct)
     {
         if (rows is null)
         {
@@ -68,25 +74,36 @@ public sealed class GroupCommit : IDisposable
                 property.IsModified = true;
             }
 
+            AddEntry(db, activity);
             await db.SaveChangesAsync(ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion), ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion, activity), ct);
     }
 
     /// <summary>Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>).</summary>
-    public async Task DeleteAsync(User user, CancellationToken ct)
+    public async Task DeleteAsync(User user, ProvisioningEvent? activity, CancellationToken ct)
     {
         if (rows is null)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             db.Users.Attach(user).State = EntityState.Deleted;
+            AddEntry(db, activity);
             await db.SaveChangesAsync(ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version), ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version, activity), ct);
+    }
+
+    // In the user's SaveChanges: EF Core sends both in one batch and one transaction.
+    private static void AddEntry(AdminDbContext db, ProvisioningEvent? activity)
+    {
+        if (activity is not null)
+        {
+            db.ProvisioningEvents.Add(activity);
+        }
     }
 
     private Task EnqueueAsync(UserRowChange change, CancellationToken ct)

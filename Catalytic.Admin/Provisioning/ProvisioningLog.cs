@@ -60,6 +60,9 @@ public sealed partial class ProvisioningLog(
     public static string DroppedDetail(int count) =>
         $"{count} activity entries were dropped because the log could not keep up. The requests themselves were answered as usual.";
 
+    /// <summary>An entry a SCIM write committed in its own transaction: nothing to save, but the pages hear of it.</summary>
+    public void RecordedWithWrite(ProvisioningEvent e) => Recorded?.Invoke([e.TeamId]);
+
     /// <summary>Waits until everything queued so far is saved (tests, benchmark, shutdown).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {

@@ -1,12 +1,11 @@
-using System.Diagnostics;
 using Catalytic.Admin.Sso;
 
 namespace Catalytic.Admin.Provisioning;
 
 /// <summary>
-/// Wraps every SCIM request and queues what happened for the team's activity log. Only requests made with the
-/// team's accepted token are recorded: refused ones are counted by the bearer check, so that nobody without a
-/// token can write into a team's log.
+/// Wraps every SCIM request and queues what happened for the team's activity log, except for a successful write,
+/// which committed its entry with the user row. Only requests made with the team's accepted token are recorded:
+/// refused ones are counted by the bearer check, so that nobody without a token can write into a team's log.
 /// </summary>
 public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, ProvisioningLog log, TimeProvider clock)
 {
@@ -18,10 +17,15 @@ public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, Provisi
             statusPages.Enabled = false;
         }
 
-        var notes = new ProvisioningContext();
+        var notes = new ProvisioningContext(context, clock);
         context.Features.Set(notes);
-        var started = Stopwatch.GetTimestamp();
         await next(context);
+        if (notes.SavedWithWrite is { } saved)
+        {
+            // A successful write committed its entry in its own transaction.
+            log.RecordedWithWrite(saved);
+            return;
+        }
 
         var teamId = context.User.TeamId();
         if (teamId is null)
@@ -29,21 +33,6 @@ public sealed class ProvisioningRecorderMiddleware(RequestDelegate next, Provisi
             return;
         }
 
-        log.Record(new ProvisioningEvent
-        {
-            TeamId = teamId.Value,
-            At = clock.GetUtcNow().UtcDateTime,
-            Method = context.Request.Method,
-            Path = Truncate(context.Request.Path + context.Request.QueryString, 1024)!,
-            Operation = notes.Operation,
-            Status = context.Response.StatusCode,
-            UserId = notes.UserId,
-            UserName = Truncate(notes.UserName, 256),
-            ErrorType = notes.ErrorType,
-            Detail = Truncate(notes.Detail, 2048),
-            DurationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-        });
+        log.Record(notes.ToEvent(teamId.Value, context.Response.StatusCode));
     }
-
-    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 }

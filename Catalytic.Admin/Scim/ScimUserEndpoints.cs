@@ -130,13 +130,12 @@ public static class ScimUserEndpoints
             }
 
             notes?.Affected(null, profile.UserName);
-            var (user, refused) = await users.CreateAsync(ScimRequest.TeamId(context), profile, UserSource.Idp, ct);
+            var (user, refused) = await users.CreateAsync(ScimRequest.TeamId(context), profile, UserSource.Idp, notes?.RecordWithWrite(StatusCodes.Status201Created), ct);
             if (user is null)
             {
                 return refused!.ToScim();
             }
 
-            notes?.Affected(user.Id, user.UserName);
             return ScimUserResource.Result(user, ScimLocation.Base(context, team), ScimProjection.From(context.Request.Query), StatusCodes.Status201Created);
         }
     }
@@ -213,7 +212,7 @@ public static class ScimUserEndpoints
         }
 
         notes?.Affected(userId, null);
-        var error = await users.DeleteAsync(ScimRequest.TeamId(context), userId, ScimETag.ExpectedVersion(context.Request), ct);
+        var error = await users.DeleteAsync(ScimRequest.TeamId(context), userId, ScimETag.ExpectedVersion(context.Request), notes?.RecordWithWrite(StatusCodes.Status204NoContent), ct);
         return error is null ? TypedResults.NoContent() : error.ToScim();
     }
 
@@ -228,17 +227,24 @@ public static class ScimUserEndpoints
     {
         var notes = ProvisioningContext.Get(context);
         notes?.Affected(userId, null);
-        bool? wasActive = null;
         var updated = await users.UpdateAsync(
             ScimRequest.TeamId(context),
             userId,
             current =>
             {
-                wasActive = current.Active;
-                return change(current);
+                // Named before the save: a successful write commits its entry with the user.
+                var changed = change(current);
+                notes?.Operation = (current.Active, changed.Value?.Active) switch
+                {
+                    (true, false) => "deactivate",
+                    (false, true) => "reactivate",
+                    _ => operation,
+                };
+                return changed;
             },
             UserSource.Idp,
             ScimETag.ExpectedVersion(context.Request),
+            notes?.RecordWithWrite(StatusCodes.Status200OK),
             ct);
         if (updated.Error is not null)
         {
@@ -246,13 +252,6 @@ public static class ScimUserEndpoints
         }
 
         var user = updated.User!;
-        notes?.Operation = (wasActive, user.Active) switch
-        {
-            (true, false) => "deactivate",
-            (false, true) => "reactivate",
-            _ => operation,
-        };
-        notes?.Affected(user.Id, user.UserName);
         return ScimUserResource.Result(user, ScimLocation.Base(context, team), ScimProjection.From(context.Request.Query));
     }
 

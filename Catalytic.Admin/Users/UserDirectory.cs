@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Catalytic.Admin.Data;
+using Catalytic.Admin.Provisioning;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -86,7 +87,14 @@ public sealed partial class UserDirectory(
         return new UserPage(total, page);
     }
 
-    public async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, CancellationToken ct = default)
+    public Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, CancellationToken ct = default) =>
+        CreateAsync(teamId, profile, source, null, ct);
+
+    /// <summary>
+    /// Creates the user. A SCIM request passes its <paramref name="activity"/>, whose entry is committed in the same
+    /// transaction as the user (as in <see cref="UpdateAsync"/> and <see cref="DeleteAsync"/>); the admin pages pass none.
+    /// </summary>
+    public async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, IWriteActivity? activity, CancellationToken ct = default)
     {
         if (Validate(profile) is { } invalid)
         {
@@ -103,11 +111,12 @@ public sealed partial class UserDirectory(
             await ApplyProvisioningDefaultsAsync(user, ct);
         }
 
-        if (await TrySaveAsync(() => writes.AddAsync(user, ct), teamId, profile, user.Id, ct) is { } raced)
+        if (await TrySaveAsync(() => writes.AddAsync(user, activity?.EntryFor(user), ct), teamId, profile, user.Id, ct) is { } raced)
         {
             return raced;
         }
 
+        activity?.Saved();
         notifier.Publish(new UserChange(teamId, user.Id, UserChangeKind.Created));
         return user;
     }
@@ -122,6 +131,7 @@ public sealed partial class UserDirectory(
         Func<UserProfile, UserResult<UserProfile>> change,
         UserSource changedBy,
         int? expectedVersion = null,
+        IWriteActivity? activity = null,
         CancellationToken ct = default)
     {
         using var turn = await turns.EnterAsync(userId, ct);
@@ -164,7 +174,7 @@ public sealed partial class UserDirectory(
             Touch(user);
             try
             {
-                if (await TrySaveAsync(() => writes.UpdateAsync(user, readVersion, ct), teamId, profile, userId, ct) is { } raced)
+                if (await TrySaveAsync(() => writes.UpdateAsync(user, readVersion, activity?.EntryFor(user), ct), teamId, profile, userId, ct) is { } raced)
                 {
                     return raced;
                 }
@@ -184,6 +194,7 @@ public sealed partial class UserDirectory(
                 throw new InvalidOperationException($"User {userId} kept changing under {MaxConcurrencyRetries} attempts to save it.");
             }
 
+            activity?.Saved();
             var kind = wasActive && !user.Active ? UserChangeKind.Deactivated : UserChangeKind.Updated;
             notifier.Publish(new UserChange(teamId, userId, kind));
             return user;
@@ -191,17 +202,17 @@ public sealed partial class UserDirectory(
     }
 
     public Task<UserResult> ReplaceAsync(Guid teamId, Guid userId, UserProfile profile, UserSource changedBy, int? expectedVersion = null, CancellationToken ct = default) =>
-        UpdateAsync(teamId, userId, _ => profile, changedBy, expectedVersion, ct);
+        UpdateAsync(teamId, userId, _ => profile, changedBy, expectedVersion, ct: ct);
 
     public Task<UserResult> SetActiveAsync(Guid teamId, Guid userId, bool active, UserSource changedBy, CancellationToken ct = default) =>
-        UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct);
+        UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct: ct);
 
     /// <summary>
     /// Deletes the user. A change that lands between the read and the delete sends it round again (a deprovisioning
     /// must not be lost to a concurrent PATCH); 404 only when the user really is gone, 412 only for the client's
     /// own If-Match.
     /// </summary>
-    public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, CancellationToken ct = default)
+    public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, IWriteActivity? activity = null, CancellationToken ct = default)
     {
         using var turn = await turns.EnterAsync(userId, ct);
         for (var attempt = 1; ; attempt++)
@@ -228,13 +239,14 @@ public sealed partial class UserDirectory(
 
             try
             {
-                await writes.DeleteAsync(user, ct);
+                await writes.DeleteAsync(user, activity?.EntryFor(user), ct);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
             {
                 continue; // changed (or deleted) since it was read: read it again
             }
 
+            activity?.Saved();
             notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Deleted));
             return null;
         }
