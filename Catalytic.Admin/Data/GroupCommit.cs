@@ -55,38 +55,71 @@ public sealed class GroupCommit : IDisposable
     /// <summary>
     /// Saves every column of <paramref name="user"/> but its id, team and creation time, if the stored row is still at
     /// <paramref name="readVersion"/> (else <see cref="DbUpdateConcurrencyException"/>); on SQLite without a context.
+    /// With <paramref name="mustLeaveAnAdmin"/> the save is undone, and <see cref="LastAdminException"/> thrown, when
+    /// the team would be left without an active admin.
     /// </summary>
-    public async Task UpdateAsync(User user, int readVersion, CancellationToken ct)
+    public async Task UpdateAsync(User user, int readVersion, bool mustLeaveAnAdmin, CancellationToken ct)
     {
         if (rows is null)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var entry = db.Users.Attach(user);
-            entry.Property(u => u.Version).OriginalValue = readVersion;
-            foreach (var property in entry.Properties.Where(p => !UserRowChange.NeverChanged.Contains(p.Metadata.Name)))
+            await SaveOnItsOwnAsync(user.TeamId, mustLeaveAnAdmin, db =>
             {
-                property.IsModified = true;
-            }
-
-            await db.SaveChangesAsync(ct);
+                var entry = db.Users.Attach(user);
+                entry.Property(u => u.Version).OriginalValue = readVersion;
+                foreach (var property in entry.Properties.Where(p => !UserRowChange.NeverChanged.Contains(p.Metadata.Name)))
+                {
+                    property.IsModified = true;
+                }
+            }, ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion), ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion, mustLeaveAnAdmin), ct);
     }
 
-    /// <summary>Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>).</summary>
-    public async Task DeleteAsync(User user, CancellationToken ct)
+    /// <summary>
+    /// Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>);
+    /// <paramref name="mustLeaveAnAdmin"/> as for <see cref="UpdateAsync"/>.
+    /// </summary>
+    public async Task DeleteAsync(User user, bool mustLeaveAnAdmin, CancellationToken ct)
     {
         if (rows is null)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            db.Users.Attach(user).State = EntityState.Deleted;
+            await SaveOnItsOwnAsync(user.TeamId, mustLeaveAnAdmin, db => db.Users.Attach(user).State = EntityState.Deleted, ct);
+            return;
+        }
+
+        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version, mustLeaveAnAdmin), ct);
+    }
+
+    /// <summary>
+    /// One request's save through EF Core (PostgreSQL). A save that removes an admin first locks the team's row, so
+    /// such saves of one team take turns and each one's check sees the others' committed changes (READ COMMITTED
+    /// reads afresh per statement); FOR NO KEY UPDATE leaves creates, whose foreign key takes a KEY SHARE lock, free.
+    /// </summary>
+    private async Task SaveOnItsOwnAsync(Guid teamId, bool mustLeaveAnAdmin, Action<AdminDbContext> change, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        change(db);
+        if (!mustLeaveAnAdmin)
+        {
             await db.SaveChangesAsync(ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version), ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (!db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Teams\" WHERE \"Id\" = {teamId} FOR NO KEY UPDATE", ct);
+        }
+
+        await db.SaveChangesAsync(ct);
+        if (!await db.Users.AnyAsync(u => u.TeamId == teamId && u.IsAdmin && u.Active, ct))
+        {
+            throw new LastAdminException(teamId); // the transaction is rolled back as it is disposed
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     private Task EnqueueAsync(UserRowChange change, CancellationToken ct)

@@ -6,8 +6,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Catalytic.Admin.Data;
 
-/// <summary>One user row to write: as created, as changed (checked against the version read), or deleted.</summary>
-public sealed record UserRowChange(User User, EntityState State, int ReadVersion)
+/// <summary>
+/// One user row to write: as created, as changed (checked against the version read), or deleted. With
+/// <paramref name="MustLeaveAnAdmin"/> (the row was an active admin and no longer is) the write is undone unless
+/// the team still has an active admin afterwards, checked inside the write's transaction: see <see cref="LastAdminException"/>.
+/// </summary>
+public sealed record UserRowChange(User User, EntityState State, int ReadVersion, bool MustLeaveAnAdmin = false)
 {
     /// <summary>Never changed after a create: the listing's order and the team's counts depend on them.</summary>
     public static readonly IReadOnlySet<string> NeverChanged = new HashSet<string> { nameof(User.Id), nameof(User.TeamId), nameof(User.CreatedAt) };
@@ -85,6 +89,19 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
             throw new DbUpdateConcurrencyException(
                 $"The user {change.User.Id} was changed or deleted since it was read (version {change.ReadVersion}).");
         }
+
+        // Inside the group's transaction, after every write before it: no other writer can slip in between.
+        if (change.MustLeaveAnAdmin)
+        {
+            var check = Command(statements.AdminRemains);
+            check.Parameters.Clear();
+            var (_, teamMapping, teamName) = statements.TeamParameter;
+            check.Parameters.Add(teamMapping.CreateParameter(check, teamName, change.User.TeamId));
+            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                throw new LastAdminException(change.User.TeamId);
+            }
+        }
     }
 
     private void Run(string sql) => Command(sql).ExecuteNonQuery();
@@ -139,6 +156,11 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
             UpdateParameters = [.. changing.Select((p, i) => Parameter(p, $"$p{i}")), .. KeyParameters];
             Update = $"UPDATE \"{users.GetTableName()}\" SET {string.Join(", ", changing.Select((p, i) => $"{Column(p)} = $p{i}"))} {keyFilter}";
             Delete = $"DELETE FROM \"{users.GetTableName()}\" {keyFilter}";
+
+            var team = users.FindProperty(nameof(User.TeamId))!;
+            TeamParameter = Parameter(team, "$team");
+            AdminRemains = $"SELECT EXISTS (SELECT 1 FROM \"{users.GetTableName()}\" WHERE {Column(team)} = $team " +
+                $"AND {Column(users.FindProperty(nameof(User.IsAdmin))!)} AND {Column(users.FindProperty(nameof(User.Active))!)})";
         }
 
         public string Insert { get; }
@@ -146,6 +168,11 @@ internal sealed class SqliteUserRows(string connectionString, IModel model) : ID
         public string Update { get; }
 
         public string Delete { get; }
+
+        /// <summary>Whether the team ($team) still has an active admin.</summary>
+        public string AdminRemains { get; }
+
+        public (IProperty? Property, RelationalTypeMapping Mapping, string Name) TeamParameter { get; }
 
         public (IProperty? Property, RelationalTypeMapping Mapping, string Name)[] InsertParameters { get; }
 
