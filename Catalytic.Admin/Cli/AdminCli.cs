@@ -173,6 +173,7 @@ public static partial class AdminCli
             setup,
             new Command("sso", "Single sign-on") { ssoSet },
             new Command("scim", "SCIM provisioning") { enable, disable, token },
+            BuildUserCommand(services, output, error),
         };
     }
 
