@@ -108,7 +108,7 @@ public sealed class UserListingTests : IAsyncLifetime
             for (var skip = 0; ; skip += 10)
             {
                 var page = await Directory.ListForIdpAsync(team.Id, null, skip, 10, ct: Ct);
-                Assert.InRange(page.TotalResults, 61, 81);
+                Assert.InRange(page.TotalResults, 60, 80); // the local admin is not listed
                 ids.AddRange(page.Users.Select(u => u.Id));
                 if (page.Users.Count < 10)
                 {
@@ -122,7 +122,7 @@ public sealed class UserListingTests : IAsyncLifetime
         foreach (var ids in await Task.WhenAll(imports))
         {
             Assert.Equal(ids.Count, ids.Distinct().Count());
-            Assert.True(ids.Count >= 61);
+            Assert.True(ids.Count >= 60);
         }
 
         await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 70, 20, ct: Ct), 70, 20);
