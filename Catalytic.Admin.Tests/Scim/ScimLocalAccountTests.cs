@@ -1,6 +1,7 @@
 using System.Net;
 using Catalytic.Admin.Tests.Infrastructure;
 using Catalytic.Admin.Users;
+using Microsoft.EntityFrameworkCore;
 using static Catalytic.Admin.Tests.Scim.ScimHttp;
 
 namespace Catalytic.Admin.Tests.Scim;
@@ -180,6 +181,7 @@ public sealed class ScimLocalAccountTests(ScimTestApp scim) : IClassFixture<Scim
             }
         }
 
+        var changesBefore = await CountedChangesAsync(team.Id);
         notifier.Changed += Record;
         try
         {
@@ -193,5 +195,23 @@ public sealed class ScimLocalAccountTests(ScimTestApp scim) : IClassFixture<Scim
 
         Assert.Single(changes, c => c.TeamId == team.Id);
         Assert.Equal(0, (await client.GetAsync("Users").ExpectAsync(HttpStatusCode.OK)).Total());
+
+        // Inserted as an ordinary row and made local afterwards, it would have been counted, then uncounted.
+        Assert.Equal(changesBefore, await CountedChangesAsync(team.Id));
+    }
+
+    /// <summary>The SQLite listing's change counter for the team (TeamUserCounts, kept by triggers); 0 without a row.</summary>
+    private async Task<long> CountedChangesAsync(Guid teamId)
+    {
+        await using var db = await scim.App.DbAsync();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"Changes\" FROM \"TeamUserCounts\" WHERE \"TeamId\" = upper($team)";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "$team";
+        parameter.Value = teamId.ToString();
+        command.Parameters.Add(parameter);
+        return await command.ExecuteScalarAsync(Ct) is long changes ? changes : 0;
     }
 }
