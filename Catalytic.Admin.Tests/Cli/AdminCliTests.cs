@@ -60,6 +60,112 @@ public sealed class AdminCliTests : IAsyncLifetime
         }
     }
 
+    /// <summary>A team whose local admin is deactivated (a second admin keeps the team) and locked out.</summary>
+    private async Task<(TestTeam Team, Catalytic.Admin.Users.User Local)> LockedOutLocalAdminAsync()
+    {
+        var team = await app.CreateTeamAsync("acme");
+        var users = app.Get<Catalytic.Admin.Users.UserDirectory>();
+        var other = await app.CreateUserAsync(team, "other", Catalytic.Admin.Users.UserSource.Idp);
+        Assert.True((await users.SetAdminAsync(team.Id, other.Id, true)).Succeeded);
+        var local = (await users.FindByUserNameAsync(team.Id, team.AdminUserName))!;
+        Assert.True((await users.SetActiveAsync(team.Id, local.Id, false, Catalytic.Admin.Users.UserSource.Admin)).Succeeded);
+        await using var db = await app.DbAsync();
+        db.PasswordLockouts.Add(new Catalytic.Admin.Sso.PasswordLockout
+        {
+            TeamId = team.Id, NormalizedUserName = local.NormalizedUserName, FailedCount = 10, LastFailedAt = DateTime.UtcNow, LockedUntil = DateTime.UtcNow.AddHours(1),
+        });
+        await db.SaveChangesAsync();
+        return (team, local);
+    }
+
+    private async Task<int> LockoutRowsAsync(Guid teamId)
+    {
+        await using var db = await app.DbAsync();
+        return db.PasswordLockouts.Count(l => l.TeamId == teamId);
+    }
+
+    [Fact]
+    public async Task UserReactivate_ReactivatesAndLiftsTheLockout()
+    {
+        var (team, local) = await LockedOutLocalAdminAsync();
+
+        var (exit, output, error) = await RunAsync("admin", "user", "reactivate", "--team", "acme", "--user", team.AdminUserName.ToUpperInvariant());
+
+        Assert.True(exit == 0, error);
+        Assert.Equal($"user={team.AdminUserName}\nactive=true", output.Trim().ReplaceLineEndings("\n"));
+        Assert.True((await app.Get<Catalytic.Admin.Users.UserDirectory>().FindAsync(team.Id, local.Id))!.Active);
+        Assert.Equal(0, await LockoutRowsAsync(team.Id));
+        Assert.NotNull(await app.Get<Catalytic.Admin.Users.UserDirectory>().VerifyPasswordAsync(team.Id, team.AdminUserName, AppFactory.AdminPassword));
+    }
+
+    [Fact]
+    public async Task UserResetPassword_SetsTheNewPassword_ReactivatesAndLiftsTheLockout()
+    {
+        var (team, local) = await LockedOutLocalAdminAsync();
+        var users = app.Get<Catalytic.Admin.Users.UserDirectory>();
+
+        Environment.SetEnvironmentVariable(AdminCli.AdminPasswordVariable, "a-brand-new-password");
+        (int Exit, string Out, string Err) result;
+        try
+        {
+            result = await RunAsync("admin", "user", "reset-password", "--team", "acme", "--user", team.AdminUserName);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(AdminCli.AdminPasswordVariable, null);
+        }
+
+        Assert.True(result.Exit == 0, result.Err);
+        Assert.Contains("password=reset", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("a-brand-new-password", result.Out + result.Err, StringComparison.Ordinal);
+        Assert.NotNull(await users.VerifyPasswordAsync(team.Id, team.AdminUserName, "a-brand-new-password"));
+        Assert.Null(await users.VerifyPasswordAsync(team.Id, team.AdminUserName, AppFactory.AdminPassword));
+        Assert.True((await users.FindAsync(team.Id, local.Id)) is { Active: true, IsLocal: true });
+        Assert.Equal(0, await LockoutRowsAsync(team.Id));
+    }
+
+    [Theory]
+    [InlineData("other", "a-brand-new-password", "'other' is not a local account: it signs in with SSO")]
+    [InlineData("nobody", "a-brand-new-password", "No user with the userName 'nobody' in this team.")]
+    [InlineData("adminacme", "short", "at least 12 characters")]
+    public async Task UserResetPassword_ForAnSsoAccountUnknownNameOrWeakPassword_ExitsNonZeroWithReason(string user, string password, string reason)
+    {
+        var (team, _) = await LockedOutLocalAdminAsync();
+        var other = await app.Get<Catalytic.Admin.Users.UserDirectory>().FindByUserNameAsync(team.Id, "other");
+
+        Environment.SetEnvironmentVariable(AdminCli.AdminPasswordVariable, password);
+        (int Exit, string Out, string Err) result;
+        try
+        {
+            result = await RunAsync("admin", "user", "reset-password", "--team", "acme", "--user", user);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(AdminCli.AdminPasswordVariable, null);
+        }
+
+        Assert.Equal(1, result.Exit);
+        Assert.Empty(result.Out);
+        Assert.Contains(reason, result.Err, StringComparison.Ordinal);
+        Assert.Null((await app.Get<Catalytic.Admin.Users.UserDirectory>().FindByUserNameAsync(team.Id, "other"))!.PasswordHash);
+        Assert.Equal(other!.Version, (await app.Get<Catalytic.Admin.Users.UserDirectory>().FindByUserNameAsync(team.Id, "other"))!.Version);
+        Assert.Equal(1, await LockoutRowsAsync(team.Id)); // nothing lifted
+    }
+
+    [Fact]
+    public async Task UserReactivate_UnknownTeamOrUser_ExitsNonZeroWithReason()
+    {
+        await app.CreateTeamAsync("acme");
+
+        var (exit, _, error) = await RunAsync("admin", "user", "reactivate", "--team", "nope", "--user", "x");
+        Assert.Equal(1, exit);
+        Assert.Contains("No team with the URL name 'nope'", error, StringComparison.Ordinal);
+
+        (exit, _, error) = await RunAsync("admin", "user", "reactivate", "--team", "acme", "--user", "nobody");
+        Assert.Equal(1, exit);
+        Assert.Contains("No user with the userName 'nobody'", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MissingRequiredOption_ExitsNonZero()
     {

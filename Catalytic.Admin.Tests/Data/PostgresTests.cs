@@ -57,6 +57,36 @@ public sealed class PostgresTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Postgres_LocalAdminOutsideScim_AndTwoAdminsDeactivatedAtOnce_OneStaysActive()
+    {
+        using var client = Client();
+        var users = postgres.App.Get<Catalytic.Admin.Users.UserDirectory>();
+        var local = (await users.FindByUserNameAsync(postgres.Team.Id, postgres.Team.AdminUserName))!;
+        Assert.Equal(0, (await client.FilterAsync($"userName eq \"{postgres.Team.AdminUserName}\"")).Total());
+        Assert.DoesNotContain((await client.GetAsync("Users?count=100").ExpectAsync(HttpStatusCode.OK)).Resources(), r => r.Id() == local.Id.ToString());
+        await client.GetAsync($"Users/{local.Id}").ExpectErrorAsync(HttpStatusCode.NotFound, null);
+        await client.PostJsonAsync("Users", UserBody(postgres.Team.AdminUserName)).ExpectErrorAsync(HttpStatusCode.Conflict, ScimErrorType.Uniqueness);
+
+        var first = Guid.Parse((await client.CreateUserAsync("FirstAdmin")).Id());
+        var second = Guid.Parse((await client.CreateUserAsync("SecondAdmin")).Id());
+        Assert.True((await users.SetAdminAsync(postgres.Team.Id, first, true)).Succeeded);
+        Assert.True((await users.SetAdminAsync(postgres.Team.Id, second, true)).Succeeded);
+        Assert.True((await users.SetActiveAsync(postgres.Team.Id, local.Id, false, Catalytic.Admin.Users.UserSource.Admin)).Succeeded);
+        var deactivate = Patch("""{"op":"replace","value":{"active":false}}""");
+        for (var round = 0; round < 20; round++)
+        {
+            var answers = await Task.WhenAll(
+                Task.Run(() => client.PatchJsonAsync($"Users/{first}", deactivate)),
+                Task.Run(() => client.PatchJsonAsync($"Users/{second}", deactivate)));
+
+            Assert.Equal(1, (await users.ListAsync(postgres.Team.Id, u => u.IsAdmin && u.Active, 0, 10)).TotalResults);
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.BadRequest], answers.Select(a => a.StatusCode).Order());
+            Assert.True((await users.SetActiveAsync(postgres.Team.Id, first, true, Catalytic.Admin.Users.UserSource.Admin)).Succeeded);
+            Assert.True((await users.SetActiveAsync(postgres.Team.Id, second, true, Catalytic.Admin.Users.UserSource.Admin)).Succeeded);
+        }
+    }
+
+    [Fact]
     public async Task Postgres_TokenRevealAfterRotation_UsesKeysStoredInTheDatabase()
     {
         using var client = Client();

@@ -11,7 +11,8 @@ namespace Catalytic.Admin.Tests.Data;
 /// <summary>
 /// The listing an IdP's import reads (all users, created order) takes its total from the trigger-kept
 /// TeamUserCounts and starts pages at the previous page's last key. Whatever happened in between, every page
-/// must be exactly the page EF Core reads with COUNT, ORDER BY and OFFSET at that moment.
+/// must be exactly the page EF Core reads with COUNT, ORDER BY and OFFSET at that moment, over the accounts an IdP
+/// sees (local accounts, such as each team's first admin, are neither listed nor counted).
 /// </summary>
 public sealed class UserListingTests : IAsyncLifetime
 {
@@ -46,7 +47,7 @@ public sealed class UserListingTests : IAsyncLifetime
         var seen = new List<Guid>();
         for (var skip = 0; ; skip += pageSize)
         {
-            var page = await Directory.ListAsync(team.Id, null, skip, pageSize, ct: Ct);
+            var page = await Directory.ListForIdpAsync(team.Id, null, skip, pageSize, ct: Ct);
             await AssertIsEfPageAsync(page, skip, pageSize);
             seen.AddRange(page.Users.Select(u => u.Id));
             if (page.Users.Count < pageSize)
@@ -55,8 +56,8 @@ public sealed class UserListingTests : IAsyncLifetime
             }
         }
 
-        Assert.Equal(25, seen.Count);
-        Assert.Equal(25, seen.Distinct().Count());
+        Assert.Equal(24, seen.Count); // the team's first admin is local: not listed
+        Assert.Equal(24, seen.Distinct().Count());
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class UserListingTests : IAsyncLifetime
         var skip = 0;
         for (var round = 0; round < 6; round++, skip += 5)
         {
-            await AssertIsEfPageAsync(await Directory.ListAsync(team.Id, null, skip, 5, ct: Ct), skip, 5);
+            await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, skip, 5, ct: Ct), skip, 5);
 
             // Positions before the next page move: a user already read goes, one appears at the end, and one
             // created "earlier" (the clock set back) lands before the cursor.
@@ -75,7 +76,7 @@ public sealed class UserListingTests : IAsyncLifetime
             app.Clock.Advance(TimeSpan.FromHours(-1));
             await app.CreateUserAsync(team, $"early{round}");
             app.Clock.Advance(TimeSpan.FromHours(1));
-            await AssertIsEfPageAsync(await Directory.ListAsync(team.Id, null, skip + 5, 5, ct: Ct), skip + 5, 5);
+            await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, skip + 5, 5, ct: Ct), skip + 5, 5);
         }
     }
 
@@ -85,7 +86,7 @@ public sealed class UserListingTests : IAsyncLifetime
         await app.CreateUsersAsync(team, 40);
         foreach (var (skip, take) in new[] { (30, 10), (10, 10), (0, 10), (35, 10), (20, 3), (41, 10), (45, 10), (0, 0), (39, 100) })
         {
-            await AssertIsEfPageAsync(await Directory.ListAsync(team.Id, null, skip, take, ct: Ct), skip, take);
+            await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, skip, take, ct: Ct), skip, take);
         }
     }
 
@@ -106,8 +107,8 @@ public sealed class UserListingTests : IAsyncLifetime
             var ids = new List<Guid>();
             for (var skip = 0; ; skip += 10)
             {
-                var page = await Directory.ListAsync(team.Id, null, skip, 10, ct: Ct);
-                Assert.InRange(page.TotalResults, 61, 81);
+                var page = await Directory.ListForIdpAsync(team.Id, null, skip, 10, ct: Ct);
+                Assert.InRange(page.TotalResults, 60, 80); // the local admin is not listed
                 ids.AddRange(page.Users.Select(u => u.Id));
                 if (page.Users.Count < 10)
                 {
@@ -121,10 +122,10 @@ public sealed class UserListingTests : IAsyncLifetime
         foreach (var ids in await Task.WhenAll(imports))
         {
             Assert.Equal(ids.Count, ids.Distinct().Count());
-            Assert.True(ids.Count >= 61);
+            Assert.True(ids.Count >= 60);
         }
 
-        await AssertIsEfPageAsync(await Directory.ListAsync(team.Id, null, 70, 20, ct: Ct), 70, 20);
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 70, 20, ct: Ct), 70, 20);
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class UserListingTests : IAsyncLifetime
         app.Clock.Advance(TimeSpan.FromMinutes(5));
         Assert.True((await Directory.SetActiveAsync(team.Id, user.Id, false, UserSource.Idp, Ct)).Succeeded);
 
-        var listed = (await Directory.ListAsync(team.Id, null, 0, 100, ct: Ct)).Users.Single(u => u.Id == user.Id);
+        var listed = (await Directory.ListForIdpAsync(team.Id, null, 0, 100, ct: Ct)).Users.Single(u => u.Id == user.Id);
         var found = await Directory.FindAsync(team.Id, user.Id, Ct);
         Assert.Equal(Render(found!), Render(listed));
         Assert.Contains("\"active\":false", Render(listed));
@@ -160,19 +161,20 @@ public sealed class UserListingTests : IAsyncLifetime
         await app.CreateUsersAsync(other, 12, prefix: "theirs");
         await app.CreateUsersAsync(team, 3);
 
-        var page = await Directory.ListAsync(team.Id, null, 0, 100, ct: Ct);
-        Assert.Equal(4, page.TotalResults);
+        // Each team's first admin is a local account: not an IdP's to see.
+        var page = await Directory.ListForIdpAsync(team.Id, null, 0, 100, ct: Ct);
+        Assert.Equal(3, page.TotalResults);
         Assert.All(page.Users, u => Assert.Equal(team.Id, u.TeamId));
-        Assert.Equal(13, (await Directory.ListAsync(other.Id, null, 0, 100, ct: Ct)).TotalResults);
+        Assert.Equal(12, (await Directory.ListForIdpAsync(other.Id, null, 0, 100, ct: Ct)).TotalResults);
     }
 
     [Fact]
     public async Task Counts_FollowCreatesDeletesAndTheTeamsRemoval()
     {
         var users = await app.CreateUsersAsync(team, 5);
-        Assert.Equal((6L, 6L), await CountRowAsync(team.Id)); // the team's first admin and five more
+        Assert.Equal((5L, 5L), await CountRowAsync(team.Id)); // five; the team's first admin is local, so not counted
         Assert.Null(await Directory.DeleteAsync(team.Id, users[0].Id, ct: Ct));
-        Assert.Equal((5L, 7L), await CountRowAsync(team.Id));
+        Assert.Equal((4L, 6L), await CountRowAsync(team.Id));
 
         // An update of a listed column other than the order keys changes nothing.
         await using (var db = await app.DbAsync())
@@ -180,7 +182,17 @@ public sealed class UserListingTests : IAsyncLifetime
             await db.Users.Where(u => u.Id == users[1].Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.DisplayName, "Renamed"), Ct);
         }
 
-        Assert.Equal((5L, 7L), await CountRowAsync(team.Id));
+        Assert.Equal((4L, 6L), await CountRowAsync(team.Id));
+
+        // Every user update writes all columns, the password hash included; an unchanged one changes nothing either.
+        Assert.True((await Directory.SetActiveAsync(team.Id, users[2].Id, false, UserSource.Idp, Ct)).Succeeded);
+        Assert.Equal((4L, 6L), await CountRowAsync(team.Id));
+
+        // A row that gains a password hash leaves the count (and the cursors go); losing it brings it back.
+        await SetPasswordHashAsync(users[3].Id, "hash");
+        Assert.Equal((3L, 7L), await CountRowAsync(team.Id));
+        await SetPasswordHashAsync(users[3].Id, null);
+        Assert.Equal((4L, 8L), await CountRowAsync(team.Id));
 
         await using (var db = await app.DbAsync())
         {
@@ -198,20 +210,73 @@ public sealed class UserListingTests : IAsyncLifetime
         await using (var db = await app.DbAsync())
         {
             // Back to the schema before the counts (their table goes with it), then up again: the users the
-            // database already has must be counted.
+            // database already has must be counted (not the local admin).
             var migrator = db.GetService<IMigrator>();
             await migrator.MigrateAsync("20261129164927_Initial", cancellationToken: Ct);
             await migrator.MigrateAsync(cancellationToken: Ct);
         }
 
-        Assert.Equal(9L, (await CountRowAsync(team.Id))?.Users);
-        await AssertIsEfPageAsync(await Directory.ListAsync(team.Id, null, 0, 100, ct: Ct), 0, 100);
+        Assert.Equal(8L, (await CountRowAsync(team.Id))?.Users);
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 0, 100, ct: Ct), 0, 100);
+    }
+
+    [Fact]
+    public async Task TheMigration_ExcludingLocalAccounts_RecountsBothWaysAndItsTriggersFollowThePasswordHash()
+    {
+        var users = await app.CreateUsersAsync(team, 4);
+        await using (var db = await app.DbAsync())
+        {
+            var migrator = db.GetService<IMigrator>();
+            await migrator.MigrateAsync("20261203082239_SecurityHardening", cancellationToken: Ct);
+            Assert.Equal(5L, (await CountRowAsync(team.Id))?.Users); // before: everyone, the local admin included
+
+            // Under the old triggers a change of the password hash is not counted at all.
+            await SetPasswordHashAsync(users[0].Id, "hash");
+            Assert.Equal(5L, (await CountRowAsync(team.Id))?.Users);
+
+            await migrator.MigrateAsync(cancellationToken: Ct);
+        }
+
+        var (upgraded, changes) = (await CountRowAsync(team.Id))!.Value;
+        Assert.Equal(3L, upgraded); // neither the first admin nor the user who became local
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 0, 100, ct: Ct), 0, 100);
+
+        await SetPasswordHashAsync(users[0].Id, null);
+        Assert.Equal((4L, changes + 1), await CountRowAsync(team.Id));
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 0, 100, ct: Ct), 0, 100);
+
+        await using (var db = await app.DbAsync())
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261203082239_SecurityHardening", cancellationToken: Ct);
+        }
+
+        Assert.Equal(5L, (await CountRowAsync(team.Id))?.Users); // down again: everyone
+    }
+
+    [Fact]
+    public async Task AUserBecomingLocalBetweenPages_ShiftsThePagesAsEfWould()
+    {
+        var users = await app.CreateUsersAsync(team, 20);
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 0, 5, ct: Ct), 0, 5);
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 5, 5, ct: Ct), 5, 5);
+
+        // A user already read leaves the IdP's view: the cursor at position 10 no longer points at the 11th user.
+        await SetPasswordHashAsync(users[2].Id, "hash");
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 10, 5, ct: Ct), 10, 5);
+        await SetPasswordHashAsync(users[2].Id, null);
+        await AssertIsEfPageAsync(await Directory.ListForIdpAsync(team.Id, null, 10, 5, ct: Ct), 10, 5);
+    }
+
+    private async Task SetPasswordHashAsync(Guid userId, string? hash)
+    {
+        await using var db = await app.DbAsync();
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hash), Ct);
     }
 
     private async Task AssertIsEfPageAsync(UserPage page, int skip, int take)
     {
         await using var db = await app.DbAsync();
-        var all = db.Users.AsNoTracking().Where(u => u.TeamId == team.Id);
+        var all = db.Users.AsNoTracking().Where(u => u.TeamId == team.Id && u.PasswordHash == null);
         var expected = await all.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Skip(skip).Take(take).Select(u => u.Id).ToListAsync(Ct);
         Assert.Equal(await all.CountAsync(Ct), page.TotalResults);
         Assert.Equal(expected, page.Users.Select(u => u.Id).ToList());

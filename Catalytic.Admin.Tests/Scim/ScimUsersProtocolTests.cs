@@ -536,15 +536,45 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
     }
 
     [Fact]
-    public async Task DeleteUser_TheTeamsLastAdmin_Returns403AndKeepsTheAccount()
+    public async Task DeleteUser_TheTeamsLastActiveAdmin_Returns400MutabilityAndKeepsTheAccount()
     {
         var (team, own) = await scim.NewTeamAsync();
-        var admin = Assert.Single((await own.FilterAsync($"userName eq \"{team.AdminUserName}\"")).Resources());
+        var admin = await LastActiveAdminFromTheIdpAsync(team, own);
 
-        var detail = await own.DeleteAsync($"Users/{admin.Id()}").ExpectErrorAsync(HttpStatusCode.Forbidden, null);
+        var detail = await own.DeleteAsync($"Users/{admin}").ExpectErrorAsync(HttpStatusCode.BadRequest, "mutability");
 
-        Assert.Contains("last admin", detail, StringComparison.Ordinal);
-        await own.GetAsync($"Users/{admin.Id()}").ExpectAsync(HttpStatusCode.OK);
+        Assert.Contains("last active admin", detail, StringComparison.Ordinal);
+        Assert.Contains("Make another user of the team an admin first", detail, StringComparison.Ordinal);
+        await own.GetAsync($"Users/{admin}").ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData("PATCH")]
+    [InlineData("PUT")]
+    public async Task DeactivatingTheTeamsLastActiveAdmin_Returns400MutabilityAndKeepsItActive(string method)
+    {
+        var (team, own) = await scim.NewTeamAsync();
+        var admin = await LastActiveAdminFromTheIdpAsync(team, own);
+        var userName = (await own.GetAsync($"Users/{admin}").ExpectAsync(HttpStatusCode.OK)).Str("userName")!;
+
+        var response = method == "PATCH"
+            ? await own.PatchJsonAsync($"Users/{admin}", Patch("""{"op":"replace","value":{"active":false}}"""))
+            : await own.PutJsonAsync($"Users/{admin}", UserBody(userName, active: false));
+        var detail = await response.ExpectErrorAsync(HttpStatusCode.BadRequest, "mutability");
+
+        Assert.Contains($"'{userName}' is the last active admin of this team and cannot be deactivated", detail, StringComparison.Ordinal);
+        Assert.True((await own.GetAsync($"Users/{admin}").ExpectAsync(HttpStatusCode.OK)).Active());
+    }
+
+    /// <summary>An IdP-provisioned user made the team's only active admin (the local admin deactivated); its id.</summary>
+    private async Task<string> LastActiveAdminFromTheIdpAsync(TestTeam team, HttpClient own)
+    {
+        var created = Guid.Parse((await own.CreateUserAsync(UniqueName())).Id());
+        var users = scim.App.Get<Catalytic.Admin.Users.UserDirectory>();
+        Assert.True((await users.SetAdminAsync(team.Id, created, true)).Succeeded);
+        var local = await users.FindByUserNameAsync(team.Id, team.AdminUserName);
+        Assert.True((await users.SetActiveAsync(team.Id, local!.Id, false, Catalytic.Admin.Users.UserSource.Admin)).Succeeded);
+        return created.ToString();
     }
 
     // ---- Paging, sorting, projection ------------------------------------------------------------------
@@ -569,7 +599,7 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
             paged.AddRange(page.Resources().Select(r => r.Id()));
         }
 
-        Assert.Equal(8, everyone.Count); // the team's admin and the seven
+        Assert.Equal(7, everyone.Count); // the seven; the team's first admin is a local account, outside SCIM
         Assert.Equal(everyone, paged);
         Assert.Equal(everyone, (await own.GetAsync("Users").ExpectAsync(HttpStatusCode.OK)).Resources().Select(r => r.Id()));
     }
@@ -582,7 +612,7 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
 
         var body = await own.GetAsync("Users?count=0").ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal(2, body.Total());
+        Assert.Equal(1, body.Total()); // the local admin is not counted
         Assert.Equal(0, body.GetProperty("itemsPerPage").GetInt32());
         Assert.Empty(body.Resources());
     }
@@ -591,6 +621,7 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
     public async Task ListUsers_WithStartIndexBelowOne_TreatsItAsOne()
     {
         var (_, own) = await scim.NewTeamAsync();
+        await own.CreateUserAsync(UniqueName());
 
         var body = await own.GetAsync("Users?startIndex=-5").ExpectAsync(HttpStatusCode.OK);
 
@@ -602,6 +633,7 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
     public async Task ListUsers_WithNegativeCount_TreatsItAsZero()
     {
         var (_, own) = await scim.NewTeamAsync();
+        await own.CreateUserAsync(UniqueName());
 
         var body = await own.GetAsync("Users?count=-1").ExpectAsync(HttpStatusCode.OK);
 
@@ -617,7 +649,7 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
 
         var body = await own.GetAsync("Users?startIndex=50&count=10").ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal(2, body.Total());
+        Assert.Equal(1, body.Total());
         Assert.Empty(body.Resources());
     }
 
@@ -669,7 +701,7 @@ public sealed class ScimUsersProtocolTests(ScimTestApp scim) : IClassFixture<Sci
 
         var body = await own.GetAsync("Users?sortBy=title").ExpectAsync(HttpStatusCode.OK);
 
-        Assert.Equal("zulu,alpha", string.Join(',', body.Resources().Skip(1).Select(r => r.Str("userName"))));
+        Assert.Equal("zulu,alpha", string.Join(',', body.Resources().Select(r => r.Str("userName"))));
     }
 
     [Fact]

@@ -203,6 +203,7 @@ public static partial class AdminCli
             new Command("sso", "Single sign-on") { ssoSet },
             new Command("scim", "SCIM provisioning") { enable, disable, token },
             new Command("keys", "The Data Protection key ring and its key-encryption certificate") { keysStatus, keysRotate },
+            BuildUserCommand(services, output, error),
         };
     }
 

@@ -61,40 +61,73 @@ public sealed class GroupCommit : IDisposable
     /// <summary>
     /// Saves every column of <paramref name="user"/> but its id, team and creation time, if the stored row is still at
     /// <paramref name="readVersion"/> (else <see cref="DbUpdateConcurrencyException"/>); on SQLite without a context.
+    /// With <paramref name="mustLeaveAnAdmin"/> the save is undone, and <see cref="LastAdminException"/> thrown, when
+    /// the team would be left without an active admin.
     /// </summary>
-    public async Task UpdateAsync(User user, int readVersion, ProvisioningEvent? activity, CancellationToken ct)
+    public async Task UpdateAsync(User user, int readVersion, bool mustLeaveAnAdmin, ProvisioningEvent? activity, CancellationToken ct)
     {
         if (rows is null)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var entry = db.Users.Attach(user);
-            entry.Property(u => u.Version).OriginalValue = readVersion;
-            foreach (var property in entry.Properties.Where(p => !UserRowChange.NeverChanged.Contains(p.Metadata.Name)))
+            await SaveOnItsOwnAsync(user.TeamId, mustLeaveAnAdmin, activity, db =>
             {
-                property.IsModified = true;
-            }
-
-            AddEntry(db, activity);
-            await db.SaveChangesAsync(ct);
+                var entry = db.Users.Attach(user);
+                entry.Property(u => u.Version).OriginalValue = readVersion;
+                foreach (var property in entry.Properties.Where(p => !UserRowChange.NeverChanged.Contains(p.Metadata.Name)))
+                {
+                    property.IsModified = true;
+                }
+            }, ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion, activity), ct);
+        await EnqueueAsync(new UserRowChange(user, EntityState.Modified, readVersion, activity, mustLeaveAnAdmin), ct);
     }
 
-    /// <summary>Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>).</summary>
-    public async Task DeleteAsync(User user, ProvisioningEvent? activity, CancellationToken ct)
+    /// <summary>
+    /// Deletes the user if the stored row is still at the version it was read with (else <see cref="DbUpdateConcurrencyException"/>);
+    /// <paramref name="mustLeaveAnAdmin"/> as for <see cref="UpdateAsync"/>.
+    /// </summary>
+    public async Task DeleteAsync(User user, bool mustLeaveAnAdmin, ProvisioningEvent? activity, CancellationToken ct)
     {
         if (rows is null)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            db.Users.Attach(user).State = EntityState.Deleted;
-            AddEntry(db, activity);
+            await SaveOnItsOwnAsync(user.TeamId, mustLeaveAnAdmin, activity, db => db.Users.Attach(user).State = EntityState.Deleted, ct);
+            return;
+        }
+
+        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version, activity, mustLeaveAnAdmin), ct);
+    }
+
+    /// <summary>
+    /// One request's save through EF Core (PostgreSQL), with its activity entry in the same SaveChanges. A save that
+    /// removes an admin first locks the team's row, so such saves of one team take turns and each one's check sees
+    /// the others' committed changes (READ COMMITTED reads afresh per statement); FOR NO KEY UPDATE leaves creates,
+    /// whose foreign key takes a KEY SHARE lock, free.
+    /// </summary>
+    private async Task SaveOnItsOwnAsync(Guid teamId, bool mustLeaveAnAdmin, ProvisioningEvent? activity, Action<AdminDbContext> change, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        change(db);
+        AddEntry(db, activity);
+        if (!mustLeaveAnAdmin)
+        {
             await db.SaveChangesAsync(ct);
             return;
         }
 
-        await EnqueueAsync(new UserRowChange(user, EntityState.Deleted, user.Version, activity), ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (!db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM \"Teams\" WHERE \"Id\" = {teamId} FOR NO KEY UPDATE", ct);
+        }
+
+        await db.SaveChangesAsync(ct);
+        if (!await db.Users.AnyAsync(u => u.TeamId == teamId && u.IsAdmin && u.Active, ct))
+        {
+            throw new LastAdminException(teamId); // the transaction is rolled back as it is disposed
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     // In the user's SaveChanges: EF Core sends both in one batch and one transaction.

@@ -29,8 +29,8 @@ public interface IHotPathReads
     Task<ProvisioningDefaults?> FindProvisioningDefaultsAsync(Guid teamId, CancellationToken ct);
 
     /// <summary>
-    /// A page of all the team's users in the listing's default order (created, then id) and their total, as an
-    /// IdP's import reads them; null when this store has no fast path for it and EF Core should answer. The users
+    /// A page of all the team's users an IdP sees (no local accounts) in the listing's default order (created, then id)
+    /// and their total, as an IdP's import reads them; null when this store has no fast path for it and EF Core should answer. The users
     /// may carry only what a SCIM resource shows (<see cref="ScimUserResource.Shows"/>): a page is for rendering.
     /// </summary>
     Task<UserPage?> ListUsersByCreatedAsync(Guid teamId, int skip, int take, CancellationToken ct);
@@ -110,7 +110,7 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
 {
     private const int MaxIdleSessions = 64;
 
-    /// <summary>Kept by triggers, not by EF: see the SQLite migration TeamUserCounts.</summary>
+    /// <summary>Kept by triggers, not by EF: see the SQLite migrations TeamUserCounts and ScimCountsExcludeLocalAccounts.</summary>
     private const string TeamUserCountsTable = "\"TeamUserCounts\"";
 
     private readonly string connectionString;
@@ -151,15 +151,16 @@ internal sealed class SqliteHotPathReads : IHotPathReads, IDisposable
         countQuery = new Query(
             $"SELECT \"Users\", \"Changes\" FROM {TeamUserCountsTable} WHERE \"TeamId\" = $team",
             Parameter(users, nameof(User.TeamId), "$team"));
-        var team = Column(users, nameof(User.TeamId));
+        // Only what an IdP sees (UserDirectory.IsVisibleToIdp): local accounts are neither listed nor counted.
+        var team = $"{Column(users, nameof(User.TeamId))} = $team AND {Column(users, nameof(User.PasswordHash))} IS NULL";
         var created = Column(users, nameof(User.CreatedAt));
         var id = Column(users, nameof(User.Id));
         var order = $"ORDER BY {created}, {id} LIMIT $take OFFSET $skip";
         pageFromTopQuery = new Query(
-            $"SELECT {listedUserReader.SelectList} FROM {Table(users)} WHERE {team} = $team {order}",
+            $"SELECT {listedUserReader.SelectList} FROM {Table(users)} WHERE {team} {order}",
             Parameter(users, nameof(User.TeamId), "$team"));
         pageAfterCursorQuery = new Query(
-            $"SELECT {listedUserReader.SelectList} FROM {Table(users)} WHERE {team} = $team AND ({created}, {id}) > ($created, $id) {order}",
+            $"SELECT {listedUserReader.SelectList} FROM {Table(users)} WHERE {team} AND ({created}, {id}) > ($created, $id) {order}",
             Parameter(users, nameof(User.TeamId), "$team"));
         createdAtOrdinal = listedUserReader.Ordinal(nameof(User.CreatedAt));
         idOrdinal = listedUserReader.Ordinal(nameof(User.Id));

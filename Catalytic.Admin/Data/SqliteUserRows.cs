@@ -9,9 +9,11 @@ namespace Catalytic.Admin.Data;
 
 /// <summary>
 /// One user row to write: as created, as changed (checked against the version read), or deleted; with the activity
-/// entry of the SCIM request that makes it, if any, which is saved or rolled back with the row.
+/// entry of the SCIM request that makes it, if any, which is saved or rolled back with the row. With
+/// <paramref name="MustLeaveAnAdmin"/> (the row was an active admin and no longer is) the write is undone unless
+/// the team still has an active admin afterwards, checked inside the write's transaction: see <see cref="LastAdminException"/>.
 /// </summary>
-public sealed record UserRowChange(User User, EntityState State, int ReadVersion, ProvisioningEvent? Entry = null)
+public sealed record UserRowChange(User User, EntityState State, int ReadVersion, ProvisioningEvent? Entry = null, bool MustLeaveAnAdmin = false)
 {
     /// <summary>Never changed after a create: the listing's order and the team's counts depend on them.</summary>
     public static readonly IReadOnlySet<string> NeverChanged = new HashSet<string> { nameof(User.Id), nameof(User.TeamId), nameof(User.CreatedAt) };
@@ -81,6 +83,19 @@ internal sealed class SqliteUserRows(string connectionString, SqliteConnectionSe
         {
             throw new DbUpdateConcurrencyException(
                 $"The user {change.User.Id} was changed or deleted since it was read (version {change.ReadVersion}).");
+        }
+
+        // Inside the group's transaction, after every write before it: no other writer can slip in between.
+        if (change.MustLeaveAnAdmin)
+        {
+            var check = Command(statements.AdminRemains);
+            check.Parameters.Clear();
+            var (_, teamMapping, teamName) = statements.TeamParameter;
+            check.Parameters.Add(teamMapping.CreateParameter(check, teamName, change.User.TeamId));
+            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                throw new LastAdminException(change.User.TeamId);
+            }
         }
 
         if (change.Entry is { } entry)
@@ -161,6 +176,11 @@ internal sealed class SqliteUserRows(string connectionString, SqliteConnectionSe
             InsertEntryParameters = [.. entryProperties.Select((p, i) => Parameter(p, $"$e{i}"))];
             InsertEntry = $"INSERT INTO \"{entries.GetTableName()}\" ({string.Join(", ", entryProperties.Select(p => $"\"{p.GetColumnName(entryTable)}\""))}) " +
                 $"VALUES ({string.Join(", ", InsertEntryParameters.Select(p => p.Name))})";
+
+            var team = users.FindProperty(nameof(User.TeamId))!;
+            TeamParameter = Parameter(team, "$team");
+            AdminRemains = $"SELECT EXISTS (SELECT 1 FROM \"{users.GetTableName()}\" WHERE {Column(team)} = $team " +
+                $"AND {Column(users.FindProperty(nameof(User.IsAdmin))!)} AND {Column(users.FindProperty(nameof(User.Active))!)})";
         }
 
         public string Insert { get; }
@@ -170,6 +190,11 @@ internal sealed class SqliteUserRows(string connectionString, SqliteConnectionSe
         public string Delete { get; }
 
         public string InsertEntry { get; }
+
+        /// <summary>Whether the team ($team) still has an active admin.</summary>
+        public string AdminRemains { get; }
+
+        public (IProperty? Property, RelationalTypeMapping Mapping, string Name) TeamParameter { get; }
 
         public (IProperty? Property, RelationalTypeMapping Mapping, string Name)[] InsertParameters { get; }
 

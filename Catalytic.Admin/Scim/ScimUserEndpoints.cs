@@ -68,7 +68,7 @@ public static class ScimUserEndpoints
             {
                 // What every IdP sends before a create and to associate an account: at most one match, by the
                 // unique index, through the directory's compiled query.
-                var found = await users.FindByUserNameAsync(ScimRequest.TeamId(context), userName, ct);
+                var found = await users.FindByUserNameForIdpAsync(ScimRequest.TeamId(context), userName, ct);
                 if (found is not null)
                 {
                     notes?.Affected(found.Id, found.UserName);
@@ -87,7 +87,7 @@ public static class ScimUserEndpoints
             }
         }
 
-        var page = await users.ListAsync(
+        var page = await users.ListForIdpAsync(
             ScimRequest.TeamId(context),
             filter,
             startIndex - 1,
@@ -143,7 +143,7 @@ public static class ScimUserEndpoints
     public static async Task<Results<ScimJsonResult, ScimErrorResult>> GetUser(HttpContext context, string team, string id, UserDirectory users, CancellationToken ct)
     {
         ProvisioningContext.Get(context)?.Operation = "get";
-        var user = Guid.TryParse(id, out var userId) ? await users.FindAsync(ScimRequest.TeamId(context), userId, ct) : null;
+        var user = Guid.TryParse(id, out var userId) ? await users.FindForIdpAsync(ScimRequest.TeamId(context), userId, ct) : null;
         if (user is null)
         {
             return NotFound(id);
@@ -212,7 +212,8 @@ public static class ScimUserEndpoints
         }
 
         notes?.Affected(userId, null);
-        var error = await users.DeleteAsync(ScimRequest.TeamId(context), userId, ScimETag.ExpectedVersion(context.Request), notes?.RecordWithWrite(StatusCodes.Status204NoContent), ct);
+        var error = await users.DeleteAsync(
+            ScimRequest.TeamId(context), userId, ScimETag.ExpectedVersion(context.Request), UserSource.Idp, notes?.RecordWithWrite(StatusCodes.Status204NoContent), ct);
         return error is null ? TypedResults.NoContent() : error.ToScim();
     }
 

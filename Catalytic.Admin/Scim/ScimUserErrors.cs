@@ -14,8 +14,9 @@ public static class ScimUserErrors
         // RFC 7644 §3.12 has no scimType for a failed If-Match ("invalidVers" is about the protocol version).
         UserErrorKind.VersionMismatch => new ScimErrorResult(StatusCodes.Status412PreconditionFailed, null, error.Detail),
 
-        // A product rule that no value in the request could satisfy (e.g. deleting the team's last admin).
-        UserErrorKind.NotAllowed => new ScimErrorResult(StatusCodes.Status403Forbidden, null, error.Detail),
+        // A product rule the resource's current state refuses (deactivating or deleting the team's last active admin):
+        // RFC 7644 §3.12's "mutability" covers "current state". A 400 is not retried; Okta and Entra show the detail.
+        UserErrorKind.NotAllowed => new ScimErrorResult(StatusCodes.Status400BadRequest, ScimErrorType.Mutability, error.Detail),
         _ => new ScimErrorResult(StatusCodes.Status400BadRequest, null, error.Detail),
     };
 }

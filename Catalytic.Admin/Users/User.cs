@@ -51,6 +51,9 @@ public sealed class User
     /// <summary>Only for local (break-glass) admins; SSO members never have one.</summary>
     public string? PasswordHash { get; set; }
 
+    /// <summary>A local (break-glass) account: it signs in with a password and is outside SCIM (see UserDirectory.IsVisibleToIdp).</summary>
+    public bool IsLocal => PasswordHash is not null;
+
     /// <summary>
     /// The IdP subject (<c>iss</c> + <c>sub</c>) bound to this account on its first SSO sign-in; later sign-ins
     /// match on it, never on a name. Null until then.

@@ -41,28 +41,35 @@ public sealed partial class UserDirectory(
     private readonly UserWriteTurns turns = new();
     private static readonly PasswordHasher<User> Hasher = new();
 
-    // The user an admin change reads, tracked; compiled once instead of translated per request.
-    // Per instance: a compiled query stays bound to the provider that first ran it.
-    private readonly Func<AdminDbContext, Guid, Guid, CancellationToken, Task<User?>> findTracked = EF.CompileAsyncQuery(
-        (AdminDbContext db, Guid teamId, Guid userId, CancellationToken ct) => db.Users.FirstOrDefault(u => u.TeamId == teamId && u.Id == userId));
-
     public Task<User?> FindAsync(Guid teamId, Guid userId, CancellationToken ct = default) =>
         reads.FindUserAsync(teamId, userId, ct);
 
     public Task<User?> FindByUserNameAsync(Guid teamId, string userName, CancellationToken ct = default) =>
         reads.FindUserByNormalizedNameAsync(teamId, UserRules.Normalize(userName), ct);
 
-    /// <summary>A page of the team's users matching <paramref name="filter"/>, in a stable order.</summary>
-    public async Task<UserPage> ListAsync(
+    /// <summary>A page of all the team's users (local accounts included) matching <paramref name="filter"/>, in a stable order.</summary>
+    public Task<UserPage> ListAsync(
         Guid teamId,
         Expression<Func<User, bool>>? filter,
         int skip,
         int take,
         UserSort sort = UserSort.Created,
         bool descending = false,
-        CancellationToken ct = default)
+        CancellationToken ct = default) =>
+        ListAsync(teamId, filter, idpView: false, skip, take, sort, descending, ct);
+
+    private async Task<UserPage> ListAsync(
+        Guid teamId,
+        Expression<Func<User, bool>>? filter,
+        bool idpView,
+        int skip,
+        int take,
+        UserSort sort,
+        bool descending,
+        CancellationToken ct)
     {
-        if (filter is null && sort == UserSort.Created && !descending
+        // The fast path's counts and pages are the IdP's view (see the SQLite migration ScimCountsExcludeLocalAccounts).
+        if (idpView && filter is null && sort == UserSort.Created && !descending
             && await reads.ListUsersByCreatedAsync(teamId, skip, take, ct) is { } all)
         {
             return all; // an IdP's import: page after page of everyone
@@ -70,6 +77,11 @@ public sealed partial class UserDirectory(
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Users.AsNoTracking().Where(u => u.TeamId == teamId);
+        if (idpView)
+        {
+            query = query.Where(VisibleToIdp);
+        }
+
         if (filter is not null)
         {
             query = query.Where(filter);
@@ -88,68 +100,30 @@ public sealed partial class UserDirectory(
     }
 
     public Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, CancellationToken ct = default) =>
-        CreateAsync(teamId, profile, source, null, ct);
+        CreateAsync(teamId, profile, source, localPassword: null, activity: null, ct);
 
     /// <summary>
     /// Creates the user. A SCIM request passes its <paramref name="activity"/>, whose entry is committed in the same
     /// transaction as the user (as in <see cref="UpdateAsync"/> and <see cref="DeleteAsync"/>); the admin pages pass none.
     /// </summary>
-    public async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, IWriteActivity? activity, CancellationToken ct = default)
-    {
-        if (Validate(profile) is { } invalid)
-        {
-            return invalid;
-        }
-
-        // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
-        // then says which one. That saves two queries on every create an IdP makes.
-        var now = clock.GetUtcNow().UtcDateTime;
-        var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
-        Apply(user, profile);
-        if (source == UserSource.Idp)
-        {
-            await ApplyProvisioningDefaultsAsync(user, ct);
-        }
-
-        if (await TrySaveAsync(() => writes.AddAsync(user, activity?.EntryFor(user), ct), teamId, profile, user.Id, ct) is { } raced)
-        {
-            return raced;
-        }
-
-        activity?.Saved();
-        notifier.Publish(new UserChange(teamId, user.Id, UserChangeKind.Created));
-        return user;
-    }
+    public Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, IWriteActivity? activity, CancellationToken ct = default) =>
+        CreateAsync(teamId, profile, source, localPassword: null, activity, ct);
 
     /// <summary>
     /// Applies <paramref name="change"/> to the user's current profile and saves the result under every rule.
-    /// A write by the IdP marks the account as IdP-managed (this is how an admin-created account is associated).
+    /// A write by the IdP marks the account as IdP-managed (this is how an admin-created account is associated);
+    /// the IdP cannot change a local account (<see cref="IsVisibleToIdp"/>): for it, that account does not exist.
     /// </summary>
-    public async Task<UserResult> UpdateAsync(
+    public Task<UserResult> UpdateAsync(
         Guid teamId,
         Guid userId,
         Func<UserProfile, UserResult<UserProfile>> change,
         UserSource changedBy,
         int? expectedVersion = null,
         IWriteActivity? activity = null,
-        CancellationToken ct = default)
-    {
-        using var turn = await turns.EnterAsync(userId, ct);
-        for (var attempt = 1; ; attempt++)
+        CancellationToken ct = default) =>
+        ChangeAsync(teamId, userId, changedBy, expectedVersion, activity, user =>
         {
-            // Read fresh each attempt (a stale version sends us round again); saved only if still at that version.
-            var user = await reads.FindUserAsync(teamId, userId, ct);
-            if (user is null)
-            {
-                return NotFound(userId);
-            }
-
-            var readVersion = user.Version;
-            if (expectedVersion is not null && expectedVersion != user.Version)
-            {
-                return VersionMismatch(user);
-            }
-
             var changed = change(UserProfile.From(user));
             if (changed.Error is not null)
             {
@@ -162,44 +136,14 @@ public sealed partial class UserDirectory(
                 return invalid;
             }
 
-            // No look-up for a taken userName or email before saving: as on create, the unique indexes refuse it
-            // and TrySaveAsync says which one. Two queries fewer on every PATCH and PUT.
-            var wasActive = user.Active;
             Apply(user, profile);
             if (changedBy == UserSource.Idp)
             {
                 user.Source = UserSource.Idp;
             }
 
-            Touch(user);
-            try
-            {
-                if (await TrySaveAsync(() => writes.UpdateAsync(user, readVersion, activity?.EntryFor(user), ct), teamId, profile, userId, ct) is { } raced)
-                {
-                    return raced;
-                }
-            }
-            catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxConcurrencyRetries)
-            {
-                continue;
-            }
-            catch (DbUpdateConcurrencyException) when (expectedVersion is not null)
-            {
-                // The client's precondition: the version it sent is no longer the stored one.
-                return new UserError(UserErrorKind.VersionMismatch, "The user was changed by someone else at the same time; fetch it again and retry.");
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                // No precondition was sent, so this must not be a 412: the server could not land the change.
-                throw new InvalidOperationException($"User {userId} kept changing under {MaxConcurrencyRetries} attempts to save it.");
-            }
-
-            activity?.Saved();
-            var kind = wasActive && !user.Active ? UserChangeKind.Deactivated : UserChangeKind.Updated;
-            notifier.Publish(new UserChange(teamId, userId, kind));
-            return user;
-        }
-    }
+            return null;
+        }, ct);
 
     public Task<UserResult> ReplaceAsync(Guid teamId, Guid userId, UserProfile profile, UserSource changedBy, int? expectedVersion = null, CancellationToken ct = default) =>
         UpdateAsync(teamId, userId, _ => profile, changedBy, expectedVersion, ct: ct);
@@ -208,17 +152,18 @@ public sealed partial class UserDirectory(
         UpdateAsync(teamId, userId, p => p with { Active = active }, changedBy, null, ct: ct);
 
     /// <summary>
-    /// Deletes the user. A change that lands between the read and the delete sends it round again (a deprovisioning
-    /// must not be lost to a concurrent PATCH); 404 only when the user really is gone, 412 only for the client's
-    /// own If-Match.
+    /// Deletes the user; refused for the team's last active admin, and by the IdP for a local account (not found). A
+    /// change that lands between the read and the delete sends it round again (a deprovisioning must not be lost to
+    /// a concurrent PATCH): 404 only when the user really is gone, 412 only for the client's own If-Match.
     /// </summary>
-    public async Task<UserError?> DeleteAsync(Guid teamId, Guid userId, int? expectedVersion = null, IWriteActivity? activity = null, CancellationToken ct = default)
+    public async Task<UserError?> DeleteAsync(
+        Guid teamId, Guid userId, int? expectedVersion = null, UserSource deletedBy = UserSource.Admin, IWriteActivity? activity = null, CancellationToken ct = default)
     {
         using var turn = await turns.EnterAsync(userId, ct);
         for (var attempt = 1; ; attempt++)
         {
             var user = await reads.FindUserAsync(teamId, userId, ct);
-            if (user is null)
+            if (user is null || (deletedBy == UserSource.Idp && !IsVisibleToIdp(user)))
             {
                 return NotFound(userId);
             }
@@ -228,22 +173,17 @@ public sealed partial class UserDirectory(
                 return VersionMismatch(user);
             }
 
-            if (user.IsAdmin)
-            {
-                await using var db = await dbFactory.CreateDbContextAsync(ct);
-                if (await IsLastAdminAsync(db, user, ct))
-                {
-                    return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin and cannot be deleted; make another user an admin first.");
-                }
-            }
-
             try
             {
-                await writes.DeleteAsync(user, activity?.EntryFor(user), ct);
+                await writes.DeleteAsync(user, mustLeaveAnAdmin: IsActiveAdmin(user), activity?.EntryFor(user), ct);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
             {
                 continue; // changed (or deleted) since it was read: read it again
+            }
+            catch (LastAdminException)
+            {
+                return LastAdmin(user, "deleted");
             }
 
             activity?.Saved();
@@ -252,44 +192,19 @@ public sealed partial class UserDirectory(
         }
     }
 
-    public async Task<UserResult> SetAdminAsync(Guid teamId, Guid userId, bool isAdmin, CancellationToken ct = default)
-    {
-        using var turn = await turns.EnterAsync(userId, ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var user = await findTracked(db, teamId, userId, ct);
-        if (user is null)
+    public Task<UserResult> SetAdminAsync(Guid teamId, Guid userId, bool isAdmin, CancellationToken ct = default) =>
+        ChangeAsync(teamId, userId, UserSource.Admin, null, null, user =>
         {
-            return NotFound(userId);
-        }
+            user.IsAdmin = isAdmin;
+            return null;
+        }, ct);
 
-        if (!isAdmin && user.IsAdmin && await IsLastAdminAsync(db, user, ct))
-        {
-            return new UserError(UserErrorKind.NotAllowed, $"'{user.UserName}' is the team's last admin; make another user an admin first.");
-        }
-
-        user.IsAdmin = isAdmin;
-        Touch(user);
-        await db.SaveChangesAsync(ct);
-        notifier.Publish(new UserChange(teamId, userId, UserChangeKind.Updated));
-        return user;
-    }
-
-    /// <summary>Creates a break-glass admin who signs in with a password (first run, CLI).</summary>
-    public async Task<UserResult> CreateLocalAdminAsync(Guid teamId, string userName, string password, CancellationToken ct = default)
-    {
-        var created = await CreateAsync(teamId, new UserProfile { UserName = userName, DisplayName = userName }, UserSource.Admin, ct);
-        if (created.User is null)
-        {
-            return created;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var user = await db.Users.FirstAsync(u => u.Id == created.User.Id, ct);
-        user.IsAdmin = true;
-        user.PasswordHash = Hasher.HashPassword(user, password);
-        await db.SaveChangesAsync(ct);
-        return user;
-    }
+    /// <summary>
+    /// Creates a break-glass admin who signs in with a password (first run, CLI). One write: the account is a local
+    /// one from its first moment, so an IdP never sees it, not even briefly as an ordinary account.
+    /// </summary>
+    public Task<UserResult> CreateLocalAdminAsync(Guid teamId, string userName, string password, CancellationToken ct = default) =>
+        CreateAsync(teamId, new UserProfile { UserName = userName, DisplayName = userName }, UserSource.Admin, password, activity: null, ct);
 
     /// <summary>Checks a local admin's password. Unknown users and users without a password fail alike.</summary>
     public async Task<User?> VerifyPasswordAsync(Guid teamId, string userName, string password, CancellationToken ct = default)
@@ -311,6 +226,108 @@ public sealed partial class UserDirectory(
         var now = clock.GetUtcNow().UtcDateTime;
         await db.Users.Where(u => u.TeamId == teamId && u.Id == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAt, now), ct);
+    }
+
+    private async Task<UserResult> CreateAsync(Guid teamId, UserProfile profile, UserSource source, string? localPassword, IWriteActivity? activity, CancellationToken ct)
+    {
+        if (Validate(profile) is { } invalid)
+        {
+            return invalid;
+        }
+
+        // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
+        // then says which one. That saves two queries on every create an IdP makes.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
+        Apply(user, profile);
+        if (source == UserSource.Idp)
+        {
+            await ApplyProvisioningDefaultsAsync(user, ct);
+        }
+
+        if (localPassword is not null)
+        {
+            user.IsAdmin = true;
+            user.PasswordHash = Hasher.HashPassword(user, localPassword);
+        }
+
+        if (await TrySaveAsync(() => writes.AddAsync(user, activity?.EntryFor(user), ct), teamId, profile, user.Id, ct) is { } raced)
+        {
+            return raced;
+        }
+
+        activity?.Saved();
+        notifier.Publish(new UserChange(teamId, user.Id, UserChangeKind.Created));
+        return user;
+    }
+
+    /// <summary>
+    /// Reads the user, lets <paramref name="change"/> edit it (or refuse) and saves it if the stored row is still at
+    /// the version read; a stale read goes round again. A change that takes away an active admin is saved only if
+    /// the team keeps one, decided inside the write (<see cref="LastAdminException"/>), so racing changes cannot
+    /// both pass.
+    /// </summary>
+    private async Task<UserResult> ChangeAsync(
+        Guid teamId, Guid userId, UserSource changedBy, int? expectedVersion, IWriteActivity? activity, Func<User, UserError?> change, CancellationToken ct)
+    {
+        using var turn = await turns.EnterAsync(userId, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            // Read fresh each attempt (a stale version sends us round again); saved only if still at that version.
+            var user = await reads.FindUserAsync(teamId, userId, ct);
+            if (user is null || (changedBy == UserSource.Idp && !IsVisibleToIdp(user)))
+            {
+                return NotFound(userId);
+            }
+
+            var readVersion = user.Version;
+            if (expectedVersion is not null && expectedVersion != user.Version)
+            {
+                return VersionMismatch(user);
+            }
+
+            var wasActive = user.Active;
+            var wasActiveAdmin = IsActiveAdmin(user);
+            if (change(user) is { } refused)
+            {
+                return refused;
+            }
+
+            // No look-up for a taken userName or email before saving: as on create, the unique indexes refuse it
+            // and TrySaveAsync says which one. Two queries fewer on every PATCH and PUT.
+            Touch(user);
+            try
+            {
+                var save = () => writes.UpdateAsync(user, readVersion, wasActiveAdmin && !IsActiveAdmin(user), activity?.EntryFor(user), ct);
+                if (await TrySaveAsync(save, teamId, UserProfile.From(user), userId, ct) is { } raced)
+                {
+                    return raced;
+                }
+            }
+            catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxConcurrencyRetries)
+            {
+                continue;
+            }
+            catch (DbUpdateConcurrencyException) when (expectedVersion is not null)
+            {
+                // The client's precondition: the version it sent is no longer the stored one.
+                return new UserError(UserErrorKind.VersionMismatch, "The user was changed by someone else at the same time; fetch it again and retry.");
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // No precondition was sent, so this must not be a 412: the server could not land the change.
+                throw new InvalidOperationException($"User {userId} kept changing under {MaxConcurrencyRetries} attempts to save it.");
+            }
+            catch (LastAdminException)
+            {
+                return LastAdmin(user, user.Active ? "removed as an admin" : "deactivated");
+            }
+
+            activity?.Saved();
+            var kind = wasActive && !user.Active ? UserChangeKind.Deactivated : UserChangeKind.Updated;
+            notifier.Publish(new UserChange(teamId, userId, kind));
+            return user;
+        }
     }
 
     private static readonly string DummyHash = Hasher.HashPassword(new User { UserName = "x" }, Guid.NewGuid().ToString());
@@ -361,17 +378,21 @@ public sealed partial class UserDirectory(
     private static async Task<UserError?> FindConflictAsync(AdminDbContext db, Guid teamId, UserProfile profile, Guid? exceptUserId, CancellationToken ct)
     {
         var userName = UserRules.Normalize(profile.UserName);
-        if (await db.Users.AnyAsync(u => u.TeamId == teamId && u.NormalizedUserName == userName && u.Id != exceptUserId, ct))
+        var holders = await db.Users.Where(u => u.TeamId == teamId && u.NormalizedUserName == userName && u.Id != exceptUserId)
+            .Select(u => (bool?)(u.PasswordHash != null)).FirstOrDefaultAsync(ct);
+        if (holders is { } local)
         {
-            return UserNameTaken(profile.UserName);
+            return local ? HeldByLocalAccount("userName", profile.UserName, "userName") : UserNameTaken(profile.UserName);
         }
 
         if (Blank(profile.Email) is { } email)
         {
             var normalizedEmail = UserRules.Normalize(email);
-            if (await db.Users.AnyAsync(u => u.TeamId == teamId && u.NormalizedEmail == normalizedEmail && u.Id != exceptUserId, ct))
+            var emailHolder = await db.Users.Where(u => u.TeamId == teamId && u.NormalizedEmail == normalizedEmail && u.Id != exceptUserId)
+                .Select(u => (bool?)(u.PasswordHash != null)).FirstOrDefaultAsync(ct);
+            if (emailHolder is { } localEmail)
             {
-                return EmailTaken(email);
+                return localEmail ? HeldByLocalAccount("email", email, "emails") : EmailTaken(email);
             }
         }
 
@@ -403,9 +424,6 @@ public sealed partial class UserDirectory(
 
     private const int SqliteUniqueConstraint = 2067;
 
-    private static async Task<bool> IsLastAdminAsync(AdminDbContext db, User user, CancellationToken ct) =>
-        !await db.Users.AnyAsync(u => u.TeamId == user.TeamId && u.IsAdmin && u.Active && u.Id != user.Id, ct);
-
     private static IQueryable<User> Order(IQueryable<User> query, UserSort sort, bool descending) => (sort, descending) switch
     {
         (UserSort.UserName, false) => query.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id),
@@ -426,6 +444,8 @@ public sealed partial class UserDirectory(
         (_, true) => query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id),
     };
 
+    private static bool IsActiveAdmin(User user) => user.IsAdmin && user.Active;
+
     private static UserError NotFound(Guid userId) => new(UserErrorKind.NotFound, $"User '{userId}' does not exist in this team.");
 
     private static UserError VersionMismatch(User user) =>
@@ -435,6 +455,18 @@ public sealed partial class UserDirectory(
         UserErrorKind.Uniqueness,
         $"userName '{userName.Trim()}' already belongs to another account in this team. To link that account, look it up with filter userName eq \"{userName.Trim()}\" and update it, or map a different userName.",
         "userName");
+
+    // The IdP cannot see the holder (local accounts are outside SCIM), so "look it up and update it" would lead nowhere.
+    private static UserError HeldByLocalAccount(string name, string value, string attribute) => new(
+        UserErrorKind.Uniqueness,
+        $"{name} '{value.Trim()}' is held by a local administrator account of this team (a break-glass account that signs in with a password and is outside SCIM). " +
+        $"It cannot be linked or changed through SCIM: map a different {name} for this user in the identity provider.",
+        attribute);
+
+    private static UserError LastAdmin(User user, string done) => new(
+        UserErrorKind.NotAllowed,
+        $"'{user.UserName}' is the last active admin of this team and cannot be {done}: a team always keeps one active admin. " +
+        "Make another user of the team an admin first (in the admin pages of Catalytic.Admin), then try again.");
 
     private static UserError EmailTaken(string email) => new(
         UserErrorKind.Uniqueness,

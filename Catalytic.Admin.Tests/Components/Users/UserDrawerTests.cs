@@ -2,6 +2,7 @@ using Bunit;
 using Catalytic.Admin.Provisioning;
 using Catalytic.Admin.Tests.Infrastructure;
 using Catalytic.Admin.Users;
+using Microsoft.EntityFrameworkCore;
 
 namespace Catalytic.Admin.Tests.Components.Users;
 
@@ -184,7 +185,7 @@ public sealed class UserDrawerTests : UsersPageTestBase
     }
 
     [Fact]
-    public async Task RemoveAdmin_FromTheLastActiveAdmin_ShowsTheDirectorysReason()
+    public async Task TheLastActiveAdmin_IsOfferedNoDeactivateDemoteOrDelete_AndToldWhy()
     {
         var dana = await App.CreateUserAsync(Team, "dana");
         await Directory.SetAdminAsync(Team.Id, dana.Id, true, Ct);
@@ -192,10 +193,54 @@ public sealed class UserDrawerTests : UsersPageTestBase
         var page = RenderPage();
         OpenDrawer(page, "dana");
 
+        Assert.True(page.ByTestId("deactivate-user").HasAttribute("disabled"));
+        Assert.True(page.ByTestId("revoke-admin").HasAttribute("disabled"));
+        Assert.True(page.ByTestId("delete-user").HasAttribute("disabled"));
+        Assert.False(page.ByTestId("edit-user").HasAttribute("disabled"));
+        Assert.Contains("dana is the team's last active admin", page.ByTestId("last-admin").TextContent, StringComparison.Ordinal);
+
+        // A second active admin, and the actions are back.
+        await Directory.SetActiveAsync(Team.Id, (await AdminAsync()).Id, true, UserSource.Admin, Ct);
+        page.Eventually(() => Assert.False(page.ByTestId("revoke-admin").HasAttribute("disabled")));
+        Assert.False(page.Has("last-admin"));
+    }
+
+    [Fact]
+    public async Task RemoveAdmin_WhenTheOtherAdminWentBehindThePanelsBack_ShowsTheDirectorysReason()
+    {
+        var dana = await App.CreateUserAsync(Team, "dana");
+        await Directory.SetAdminAsync(Team.Id, dana.Id, true, Ct);
+        var page = RenderPage();
+        OpenDrawer(page, "dana");
+        Assert.False(page.ByTestId("revoke-admin").HasAttribute("disabled"));
+
+        // Without a change notification (another instance, the CLI): the panel still offers the action.
+        await using (var db = await App.DbAsync())
+        {
+            await db.Users.Where(u => u.TeamId == Team.Id && u.UserName == Team.AdminUserName)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Active, false), Ct);
+        }
+
         page.ByTestId("revoke-admin").Click();
 
-        page.Eventually(() => Assert.Contains("last admin", page.ByTestId("details-error").TextContent, StringComparison.Ordinal));
+        page.Eventually(() => Assert.Contains("last active admin", page.ByTestId("details-error").TextContent, StringComparison.Ordinal));
         Assert.True((await Directory.FindAsync(Team.Id, dana.Id, Ct))!.IsAdmin);
+        page.Eventually(() => Assert.True(page.ByTestId("revoke-admin").HasAttribute("disabled")));
+    }
+
+    [Fact]
+    public async Task LocalAccount_IsMarkedLocalAndOutsideScim_AnIdpAccountIsNot()
+    {
+        await App.CreateUserAsync(Team, "dana", UserSource.Idp);
+        var page = RenderPage();
+
+        OpenDrawer(page, Team.AdminUserName);
+        Assert.Contains("Local (break-glass)", page.Find("[data-testid='user-details'] [data-testid='local-chip']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("outside SCIM", page.ByTestId("local-account").TextContent, StringComparison.Ordinal);
+
+        OpenDrawer(page, "dana");
+        Assert.Null(page.Find("[data-testid='user-details']").QuerySelector("[data-testid='local-chip']"));
+        Assert.False(page.Has("local-account"));
     }
 
     [Fact]

@@ -61,6 +61,21 @@ public sealed class UserFormTests : UsersPageTestBase
     }
 
     [Fact]
+    public async Task Create_WithTheLocalAdminsUserName_SaysALocalAdministratorAccountHoldsIt()
+    {
+        var page = RenderPage();
+
+        OpenCreateForm(page);
+        Dialogs.Fill("field-userName", Team.AdminUserName.ToUpperInvariant());
+        Dialogs.ByTestId("form-save").Click();
+
+        // The same words an IdP's create gets: the directory's conflict, not a message of the page's own.
+        Dialogs.Eventually(() => Assert.Contains("is held by a local administrator account of this team", FieldError("field-userName"), StringComparison.Ordinal));
+        Assert.Contains("map a different userName", FieldError("field-userName"), StringComparison.Ordinal);
+        Assert.True(Dialogs.Has("user-form"));
+    }
+
+    [Fact]
     public async Task Create_WithTakenUserNameInOtherCase_ShowsTheUniquenessMessageAtTheField()
     {
         await App.CreateUserAsync(Team, "dana");

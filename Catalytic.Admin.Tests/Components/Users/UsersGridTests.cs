@@ -145,6 +145,20 @@ public sealed class UsersGridTests : UsersPageTestBase
     }
 
     [Fact]
+    public async Task TheGrid_MarksOnlyLocalAccountsAsLocal()
+    {
+        await App.CreateUserAsync(Team, "dana", UserSource.Idp);
+        await App.CreateUserAsync(Team, "erika");
+        var page = RenderPage();
+        page.Eventually(() => Assert.Equal(3, UserNames(page).Length));
+
+        var marked = page.FindAll("tbody tr")
+            .Where(r => r.QuerySelector("[data-testid='local-chip']") is not null)
+            .Select(r => r.QuerySelector("[data-testid='cell-username']")!.TextContent.Trim());
+        Assert.Equal([Team.AdminUserName], marked);
+    }
+
+    [Fact]
     public async Task OnlyTheSignedInTeamsUsersAreListed()
     {
         var globex = await App.CreateTeamAsync("globex");

@@ -35,6 +35,7 @@ public sealed partial class UserDetails
     private Guid? loadedFor;
     private bool loaded;
     private bool busy;
+    private bool lastAdmin;
     private string? error;
     private string? notice;
 
@@ -55,6 +56,7 @@ public sealed partial class UserDetails
     public async Task ReloadAsync()
     {
         user = await Directory.FindAsync(TeamId, UserId);
+        lastAdmin = await IsLastAdminAsync(user);
         history = user is null ? [] : await Log.ListAsync(TeamId, new ActivityQuery { UserId = UserId, Take = HistorySize });
         loaded = true;
         StateHasChanged();
@@ -198,8 +200,13 @@ public sealed partial class UserDetails
     {
         error = notice = null;
         user = await Directory.FindAsync(TeamId, UserId);
+        lastAdmin = await IsLastAdminAsync(user);
         return user;
     }
+
+    // Only to leave out the actions the directory would refuse; the directory decides when one is tried anyway.
+    private async Task<bool> IsLastAdminAsync(User? current) =>
+        current is { IsAdmin: true, Active: true } && await Directory.IsLastActiveAdminAsync(TeamId, current.Id);
 
     private async Task AfterAsync(UserError? failure, string success)
     {
