@@ -210,6 +210,7 @@ public sealed class SsoSettingsTests(TestIdentityProvider idp) : ComponentTestBa
         Assert.NotNull((await App.Get<UserDirectory>().TryBindSsoSubjectAsync(member, idp.Issuer + "/", "00u-dana", Ct))?.User);
         var page = RenderPage();
         page.Find("#sso-client-id").Change("another-client");
+        page.Find("#sso-client-secret").Change("another-client-secret"); // another client: its secret is asked again
 
         var cancelled = page.Find("form").SubmitAsync();
         dialogs.WaitForAssertion(() => Assert.Contains("linked again on their next sign-in", dialogs.Markup, StringComparison.Ordinal));

@@ -119,6 +119,7 @@ public sealed class CrashConsistencyTests(TestIdentityProvider idp) : IAsyncLife
         start.Environment["Catalytic__Database__Provider"] = "Sqlite";
         start.Environment["Catalytic__Database__ConnectionString"] = $"Data Source={DatabasePath}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Catalytic__Sso__AllowPrivateNetworkIssuers"] = "true"; // the test's provider is on loopback
         start.Environment[AdminCli.AdminPasswordVariable] = Password;
         start.Environment[AdminCli.ClientSecretVariable] = "crash-test-secret";
         return start;

@@ -58,6 +58,8 @@ public partial class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Catalytic:Database:Provider", "Sqlite");
         builder.UseSetting("Catalytic:Database:ConnectionString", $"Data Source={DatabasePath}");
         builder.UseSetting("Catalytic:PublicBaseUrl", "");
+        // Tests drive one token far harder than an IdP does; ScimThrottlingTests set the per-token limit they test.
+        builder.UseSetting("Catalytic:Scim:RateLimit:PermitsPerSecond", "0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Catalytic.Admin.Teams.FirstRunSetup", "Error");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");

@@ -182,6 +182,42 @@ public sealed class SsoAccountBindingTests(AppFactory app, TestIdentityProvider 
         Assert.Equal("00u-dave", (await RowAsync(dave.Id)).SsoSubject);
     }
 
+    [Theory]
+    [InlineData("admın")] // dotless i: upper-cases to "ADMIN"
+    [InlineData("ſam")] // long s: upper-cases to "SAM"
+    [InlineData("sam@example.com")]
+    public async Task UserNameClaim_ThatIsNoValidUserName_NeverNamesAnAccount(string claim)
+    {
+        var admin = await CreateMemberAsync("admin");
+        var sam = await CreateMemberAsync("sam");
+
+        var result = await Directory.SignInWithSsoAsync(acme.Id, TokenIssuer, "00u-lookalike", claim, Ct);
+
+        Assert.Equal(SsoSignInRefusal.NotProvisioned, result.Refusal);
+        Assert.Null((await RowAsync(admin.Id)).SsoSubject);
+        Assert.Null((await RowAsync(sam.Id)).SsoSubject);
+    }
+
+    [Fact]
+    public async Task ScimRename_OfAnAdminWhoNeverSignedIn_IsRefused_ButOfABoundAdminWorks()
+    {
+        var token = await app.EnableScimAsync(acme);
+        using var scim = app.CreateScimClient(acme, token);
+        var id = (await scim.CreateUserAsync("carol")).Id();
+        Assert.True((await Directory.SetAdminAsync(acme.Id, Guid.Parse(id), true, Ct)).Succeeded);
+        var rename = ScimHttp.Patch("""{"op":"replace","path":"userName","value":"mallory"}""");
+
+        // Unbound: the next SSO sign-in claiming "mallory" would get carol's admin account.
+        var detail = await scim.PatchJsonAsync($"Users/{id}", rename).ExpectErrorAsync(HttpStatusCode.BadRequest, "mutability");
+        Assert.Contains("has not signed in with SSO yet", detail, StringComparison.Ordinal);
+        Assert.Equal("carol", (await RowAsync(Guid.Parse(id))).UserName);
+        await scim.PatchJsonAsync($"Users/{id}", ScimHttp.Patch("""{"op":"replace","path":"displayName","value":"Carol C."}""")).ExpectAsync(HttpStatusCode.OK);
+
+        await SignInAsync("00u-carol", "carol");
+        await scim.PatchJsonAsync($"Users/{id}", rename).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("mallory", (await RowAsync(Guid.Parse(id))).UserName);
+    }
+
     [Fact]
     public async Task ScimPatchAndPut_OfABoundAccount_KeepTheBinding()
     {

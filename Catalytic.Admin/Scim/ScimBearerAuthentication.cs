@@ -8,8 +8,9 @@ namespace Catalytic.Admin.Scim;
 /// Bearer authentication for <c>/scim/v2/{team}</c>: the token must belong to the team in the URL, be live,
 /// and the team must have SCIM on. A refusal is a 401 with a SCIM error body, never a sign-in redirect; the
 /// endpoint runs only for an accepted token, as that team. Refusals are only counted per team and source
-/// (<see cref="ScimAuthFailureLog"/>), never written to the activity log, and throttled per source before the
-/// token lookup; accepted tokens are throttled per token (<see cref="ScimThrottle"/>).
+/// (<see cref="ScimAuthFailureLog"/>), never written to the activity log, and throttled per source (a source past its
+/// limit gets 429 instead of 401, so guessing is slowed; a valid token always passes); accepted tokens are
+/// throttled per token (<see cref="ScimThrottle"/>).
 /// </summary>
 public sealed class ScimBearerAuthentication(
     RequestDelegate next,
@@ -23,27 +24,28 @@ public sealed class ScimBearerAuthentication(
     public const string AuthenticationType = "ScimBearer";
 
     public const string SourceThrottledDetail =
-        "Too many requests with a missing or invalid SCIM token came from this address, so its requests are refused for a while, whatever token they carry. "
+        "Too many requests with a missing or invalid SCIM token came from this address, so requests from it without a valid token are refused for a while. "
         + "Copy the current token from Admin > SSO Settings > View SCIM Token and URL into your identity provider, then retry after the time given in Retry-After.";
 
     public async Task InvokeAsync(HttpContext context)
     {
         var slug = context.GetRouteValue("team") as string ?? "";
         var source = context.Connection.RemoteIpAddress;
-        if (throttle.IsSourceBlocked(source, out var wait))
-        {
-            await CountRefusalAsync(slug, source, context.RequestAborted);
-            await TooManyRequests(context, wait, SourceThrottledDetail);
-            return;
-        }
-
+        // The token first: a valid token is never refused for its address. IdPs provision from shared addresses, so
+        // blocking an address would let anyone with a bogus token (or many addresses) lock real IdPs out.
         var result = await tokens.ValidateAsync(PresentedToken(context.Request), slug, context.RequestAborted);
         if (!result.Succeeded)
         {
-            throttle.Refused(source);
-            // The reason only; the token itself is never logged. Bounded per source by the throttle above.
-            logger.LogInformation("SCIM request for team {Team} refused: {Reason}", slug, result.Failure);
             await CountRefusalAsync(slug, source, context.RequestAborted);
+            if (throttle.IsSourceBlocked(source, out var blockedFor))
+            {
+                await TooManyRequests(context, blockedFor, SourceThrottledDetail);
+                return;
+            }
+
+            throttle.Refused(source);
+            // The reason only, at Debug (a stranger decides how often): the token itself is never logged.
+            logger.LogDebug("SCIM request for team {Team} refused: {Reason}", ScimRequest.Shorten(slug), result.Failure);
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"SCIM\"";
             await new ScimErrorResult(StatusCodes.Status401Unauthorized, null, Describe(result.Failure)).ExecuteAsync(context);
             return;
@@ -53,7 +55,7 @@ public sealed class ScimBearerAuthentication(
         context.User = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(AuthSetup.TeamIdClaim, result.TeamId.ToString()), new Claim(AuthSetup.TeamSlugClaim, result.TeamSlug)],
             AuthenticationType));
-        if (!throttle.TryAcquire(result.TokenId, out wait))
+        if (!throttle.TryAcquire(result.TokenId, out var wait))
         {
             await TooManyRequests(context, wait, TokenThrottledDetail(throttle.PermitsPerSecond));
             return;

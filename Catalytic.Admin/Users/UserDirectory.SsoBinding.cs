@@ -62,7 +62,9 @@ public sealed partial class UserDirectory
                     : bound;
             }
 
-            if (string.IsNullOrWhiteSpace(userName))
+            // Only a name that is a valid userName can name an account: upper-casing would fold look-alikes such as
+            // a dotless 'ı' or a long 'ſ' onto an ASCII account's name.
+            if (string.IsNullOrWhiteSpace(userName) || UserRules.ValidateUserName(userName.Trim()) is not null)
             {
                 return SsoSignInRefusal.NotProvisioned;
             }

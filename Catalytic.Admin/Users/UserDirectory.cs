@@ -136,6 +136,17 @@ public sealed partial class UserDirectory(
                 return invalid;
             }
 
+            // An unbound account is matched by userName on its first SSO sign-in: an IdP renaming an admin who never
+            // signed in would hand that admin account to whoever the new name belongs to.
+            if (changedBy == UserSource.Idp && user.IsAdmin && user.SsoSubject is null
+                && UserRules.Normalize(profile.UserName) != user.NormalizedUserName)
+            {
+                return new UserError(
+                    UserErrorKind.NotAllowed,
+                    $"'{user.UserName}' is a team admin who has not signed in with SSO yet, so the identity provider cannot change its userName. " +
+                    "Keep the userName until the admin has signed in once, or have an admin of the team rename the account in Catalytic.Admin.");
+            }
+
             Apply(user, profile);
             if (changedBy == UserSource.Idp)
             {
@@ -237,7 +248,7 @@ public sealed partial class UserDirectory(
 
         // No look-up before the insert: the unique indexes refuse a taken userName or email, and TrySaveAsync
         // then says which one. That saves two queries on every create an IdP makes.
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Now();
         var user = new User { TeamId = teamId, UserName = profile.UserName, Source = source, CreatedAt = now, UpdatedAt = now };
         Apply(user, profile);
         if (source == UserSource.Idp)
@@ -361,10 +372,17 @@ public sealed partial class UserDirectory(
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
+    // Whole microseconds, as PostgreSQL stores them: the answer to a write shows the meta.lastModified a later GET reads.
+    private DateTime Now()
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % (TimeSpan.TicksPerMillisecond / 1000)));
+    }
+
     private void Touch(User user)
     {
         user.Version++;
-        user.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        user.UpdatedAt = Now();
     }
 
     private async Task ApplyProvisioningDefaultsAsync(User user, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Catalytic.Admin.Provisioning;
+using Catalytic.Admin.Sso;
 using Catalytic.Admin.Users;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -16,6 +17,7 @@ public sealed partial class UserDetails
 
     [Inject] private UserDirectory Directory { get; set; } = default!;
     [Inject] private ProvisioningLog Log { get; set; } = default!;
+    [Inject] private UserSessions Sessions { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -157,9 +159,17 @@ public sealed partial class UserDetails
             return;
         }
 
-        await RunAsync(async () => await AfterAsync(
-            await Directory.UnlinkSsoIdentityAsync(TeamId, UserId),
-            $"{current.UserName} is no longer linked to an SSO identity"));
+        await RunAsync(async () =>
+        {
+            var refused = await Directory.UnlinkSsoIdentityAsync(TeamId, UserId);
+            if (refused is null)
+            {
+                // Unlinking is for an account bound to the wrong sign-in: whoever that was must not stay signed in.
+                await Sessions.RevokeAllAsync(TeamId, UserId);
+            }
+
+            await AfterAsync(refused, $"{current.UserName} is no longer linked to an SSO identity; their sessions ended");
+        });
     }
 
     private async Task DeleteAsync()
