@@ -160,7 +160,7 @@ internal static class Report
             text.AppendLine(CultureInfo.InvariantCulture, $"N = {n:N0} users, concurrency {report.Concurrency} (probes: 1 client). Latencies and server CPU per request in ms; ratio = app ÷ ceiling, both at the row's SQLite synchronous; targets checked at {SyncSettings.Verdict(report.Synchronous)}.");
             var rows = new List<string[]>
             {
-                new[] { "phase", "sync", "req/s app", "req/s ceiling", "ratio", "target", "p50/p95/p99 app", "p50/p95/p99 ceiling", "errors", "lost", "leaked", "CPU/req app", "CPU/req ceiling", "peak RSS MB", "result" },
+                new[] { "phase", "synchronous", "req/s app", "req/s ceiling", "ratio", "target", "p50/p95/p99 app", "p50/p95/p99 ceiling", "errors", "lost", "leaked", "CPU/req app", "CPU/req ceiling", "peak RSS MB", "result" },
             };
             foreach (var r in report.Rows.Where(r => r.N == n))
             {
