@@ -21,7 +21,7 @@ internal sealed class BenchRunner(BenchOptions options)
             Phases = [.. Phases.All.Where(options.Phases.Contains)],
             Targets = [.. new[] { options.RunApp ? "app" : null, options.RunCeiling ? "ceiling" : null }.OfType<string>()],
             PhaseTimeoutSeconds = options.PhaseTimeout.TotalSeconds,
-            CeilingSynchronous = options.CeilingSynchronous,
+            Synchronous = options.Synchronous,
         };
         Log($"Machine: {report.Machine}; load average {report.LoadAverageAtStart:0.00}");
 #if DEBUG
@@ -56,7 +56,10 @@ internal sealed class BenchRunner(BenchOptions options)
             {
                 foreach (var n in options.Ns)
                 {
-                    await RunSizeAsync(n, temp, appFolder, issuer, report, ct);
+                    foreach (var synchronous in options.Synchronous)
+                    {
+                        await RunSizeAsync(n, synchronous, temp, appFolder, issuer, report, ct);
+                    }
                 }
             }
             finally
@@ -92,17 +95,19 @@ internal sealed class BenchRunner(BenchOptions options)
         return report.Passed == false ? 1 : 0;
     }
 
-    private async Task RunSizeAsync(int n, string temp, string? appFolder, DiscoveryServer? issuer, BenchReport report, CancellationToken ct)
+    /// <summary>One N at one <c>synchronous</c> setting, which the ceiling and the app both run with.</summary>
+    private async Task RunSizeAsync(int n, string synchronous, string temp, string? appFolder, DiscoveryServer? issuer, BenchReport report, CancellationToken ct)
     {
         var driverOptions = new DriverOptions(options.Concurrency, options.PhaseTimeout, options.ProbeSamples, options.Phases);
-        var folder = Path.Combine(temp, $"n{n}");
-        Log($"N = {n:N0}");
+        var folder = Path.Combine(temp, $"n{n}-{synchronous.ToLowerInvariant()}");
+        Log($"N = {n:N0}, synchronous={synchronous}");
+        IEnumerable<PhaseResult> Tagged(IEnumerable<PhaseResult> results) => results.Select(r => r with { Synchronous = synchronous });
 
         if (options.RunCeiling)
         {
-            await using var ceiling = await Servers.StartCeilingAsync(Path.Combine(folder, "ceiling"), options.CeilingSynchronous, Log, ct);
+            await using var ceiling = await Servers.StartCeilingAsync(Path.Combine(folder, "ceiling"), synchronous, Log, ct);
             using var driver = new ScimDriver("ceiling", ceiling.ScimBase, ceiling.Token, ceiling.Process.Id, driverOptions, Log);
-            report.Results.AddRange(await driver.RunAsync(Workload.MakeUsers(n, options.Seed), usersEndpoint: true, ct));
+            report.Results.AddRange(Tagged(await driver.RunAsync(Workload.MakeUsers(n, options.Seed), usersEndpoint: true, ct)));
             await ceiling.StopAsync();
         }
 
@@ -111,7 +116,7 @@ internal sealed class BenchRunner(BenchOptions options)
             var users = Workload.MakeUsers(n, options.Seed);
             bool usersEndpoint;
             string databasePath;
-            await using (var app = await Servers.StartAppAsync(appFolder!, Path.Combine(folder, "app"), issuer!.Issuer, Log, ct))
+            await using (var app = await Servers.StartAppAsync(appFolder!, Path.Combine(folder, "app"), issuer!.Issuer, synchronous, Log, ct))
             {
                 databasePath = Path.Combine(app.Folder, "catalytic-admin.db");
                 using var driver = new ScimDriver("app", app.ScimBase, app.Token, app.Process.Id, driverOptions, Log);
@@ -132,17 +137,18 @@ internal sealed class BenchRunner(BenchOptions options)
                     }
                 }
 
-                report.Results.AddRange(await driver.RunAsync(users, usersEndpoint, ct));
+                report.Results.AddRange(Tagged(await driver.RunAsync(users, usersEndpoint, ct)));
 
                 // A clean stop, as in production: the activity log is flushed before the file is read.
                 await app.StopAsync();
                 if (app.Process.ExitCode != 0)
                 {
-                    report.Notes.Add($"N={n:N0}: the app exited with code {app.Process.ExitCode} on SIGTERM. Last output: {app.Process.Tail()}");
+                    report.Notes.Add($"N={n:N0}, synchronous={synchronous}: the app exited with code {app.Process.ExitCode} on SIGTERM. Last output: {app.Process.Tail()}");
                 }
             }
 
-            if (options.Phases.Contains(Phases.UsersPage))
+            // The Users page only reads, which the setting does not change: measured once, on the verdict setting's database.
+            if (options.Phases.Contains(Phases.UsersPage) && synchronous == SyncSettings.Verdict(options.Synchronous))
             {
                 var source = "SCIM";
                 if (!usersEndpoint)

@@ -100,6 +100,9 @@ public sealed record PhaseResult
 
     public int N { get; init; }
 
+    /// <summary>SQLite <c>synchronous</c> of the server measured (FULL or NORMAL; the app and the ceiling alike).</summary>
+    public string? Synchronous { get; init; }
+
     public int Concurrency { get; init; }
 
     public int Requests { get; init; }

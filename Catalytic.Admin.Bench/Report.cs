@@ -45,6 +45,7 @@ internal static class Targets
 
 public sealed record ComparisonRow(
     int N,
+    string? Synchronous,
     string Phase,
     double? AppRequestsPerSecond,
     double? CeilingRequestsPerSecond,
@@ -84,7 +85,8 @@ public sealed record BenchReport
 
     public required double PhaseTimeoutSeconds { get; init; }
 
-    public required string CeilingSynchronous { get; init; }
+    /// <summary>SQLite synchronous settings measured (each N with each, the app and the ceiling alike).</summary>
+    public required IReadOnlyList<string> Synchronous { get; init; }
 
     public List<string> Notes { get; init; } = [];
 
@@ -114,14 +116,18 @@ internal static class Report
     {
         report.Rows.Clear();
         report.Checks.Clear();
+        var verdict = SyncSettings.Verdict(report.Synchronous);
         foreach (var n in report.Ns)
         {
             var phases = report.Results.Where(r => r.N == n).Select(r => r.Phase).Distinct().ToList();
             foreach (var phase in phases)
             {
-                var app = report.Results.FirstOrDefault(r => r.N == n && r.Phase == phase && r.Target == "app");
-                var ceiling = report.Results.FirstOrDefault(r => r.N == n && r.Phase == phase && r.Target == "ceiling");
-                report.Rows.Add(Compare(n, phase, app, ceiling));
+                foreach (var synchronous in report.Synchronous)
+                {
+                    var app = Find(report, n, synchronous, phase, "app");
+                    var ceiling = Find(report, n, synchronous, phase, "ceiling");
+                    report.Rows.Add(Compare(n, synchronous, phase, app, ceiling, checkTargets: synchronous == verdict));
+                }
             }
         }
 
@@ -151,16 +157,16 @@ internal static class Report
         foreach (var n in report.Ns)
         {
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"N = {n:N0} users, concurrency {report.Concurrency} (probes: 1 client). Latencies and server CPU per request in ms; ratio = app ÷ ceiling (SQLite synchronous={report.CeilingSynchronous}).");
+            text.AppendLine(CultureInfo.InvariantCulture, $"N = {n:N0} users, concurrency {report.Concurrency} (probes: 1 client). Latencies and server CPU per request in ms; ratio = app ÷ ceiling, both at the row's SQLite synchronous; targets checked at {SyncSettings.Verdict(report.Synchronous)}.");
             var rows = new List<string[]>
             {
-                new[] { "phase", "req/s app", "req/s ceiling", "ratio", "target", "p50/p95/p99 app", "p50/p95/p99 ceiling", "errors", "lost", "leaked", "CPU/req app", "CPU/req ceiling", "peak RSS MB", "result" },
+                new[] { "phase", "synchronous", "req/s app", "req/s ceiling", "ratio", "target", "p50/p95/p99 app", "p50/p95/p99 ceiling", "errors", "lost", "leaked", "CPU/req app", "CPU/req ceiling", "peak RSS MB", "result" },
             };
             foreach (var r in report.Rows.Where(r => r.N == n))
             {
                 rows.Add(
                 [
-                    r.Phase, Num(r.AppRequestsPerSecond, "N0"), Num(r.CeilingRequestsPerSecond, "N0"), Num(r.Ratio, "0.00"), r.Target,
+                    r.Phase, r.Synchronous ?? "-", Num(r.AppRequestsPerSecond, "N0"), Num(r.CeilingRequestsPerSecond, "N0"), Num(r.Ratio, "0.00"), r.Target,
                     Latencies(r.AppLatency), Latencies(r.CeilingLatency), Num(r.Errors), Num(r.Lost), Num(r.Leaked),
                     Num(r.ServerCpuMsPerRequest, "0.000"), Num(r.CeilingCpuMsPerRequest, "0.000"), Num(r.PeakRssMb, "0"),
                     r.CeilingProblems > 0 ? $"{r.Result} (ceiling had {r.CeilingProblems} problems: bench bug?)" : r.Result,
@@ -168,6 +174,7 @@ internal static class Report
             }
 
             AppendTable(text, rows);
+            AppendCostOfFull(text, report, n);
         }
 
         if (report.UsersPage.Count > 0)
@@ -206,7 +213,7 @@ internal static class Report
             {
                 foreach (var sample in r.ProblemSamples)
                 {
-                    text.AppendLine(CultureInfo.InvariantCulture, $"  N={r.N:N0} {r.Target} {r.Phase}: {sample}");
+                    text.AppendLine(CultureInfo.InvariantCulture, $"  N={r.N:N0} {r.Synchronous} {r.Target} {r.Phase}: {sample}");
                 }
             }
         }
@@ -242,10 +249,50 @@ internal static class Report
         await JsonSerializer.SerializeAsync(file, report, Json, ct);
     }
 
-    private static ComparisonRow Compare(int n, string phase, PhaseResult? app, PhaseResult? ceiling)
+    private static PhaseResult? Find(BenchReport report, int n, string synchronous, string phase, string target) =>
+        report.Results.FirstOrDefault(r => r.N == n && r.Synchronous == synchronous && r.Phase == phase && r.Target == target);
+
+    /// <summary>What durable commits cost: FULL against NORMAL per phase, for the app and for the ceiling.</summary>
+    private static void AppendCostOfFull(StringBuilder text, BenchReport report, int n)
+    {
+        if (!report.Synchronous.Contains(SyncSettings.Full) || !report.Synchronous.Contains(SyncSettings.Normal))
+        {
+            return;
+        }
+
+        var rows = new List<string[]> { new[] { "phase", "app req/s FULL/NORMAL", "app p95 FULL−NORMAL ms", "ceiling req/s FULL/NORMAL", "ceiling p95 FULL−NORMAL ms" } };
+        foreach (var phase in report.Rows.Where(r => r.N == n).Select(r => r.Phase).Distinct())
+        {
+            string Cost(string target)
+            {
+                var full = Find(report, n, SyncSettings.Full, phase, target);
+                var normal = Find(report, n, SyncSettings.Normal, phase, target);
+                return full is null || normal is null || normal.RequestsPerSecond <= 0
+                    ? "-"
+                    : string.Create(CultureInfo.InvariantCulture, $"{full.RequestsPerSecond / normal.RequestsPerSecond:0.00}×");
+            }
+
+            string P95(string target) =>
+                Find(report, n, SyncSettings.Full, phase, target)?.Latency.P95Ms is { } full && Find(report, n, SyncSettings.Normal, phase, target)?.Latency.P95Ms is { } normal
+                    ? string.Create(CultureInfo.InvariantCulture, $"{full - normal:+0.0;-0.0;0.0}")
+                    : "-";
+
+            rows.Add([phase, Cost("app"), P95("app"), Cost("ceiling"), P95("ceiling")]);
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Cost of FULL at N = {n:N0} (FULL ÷ NORMAL throughput, FULL − NORMAL p95):");
+        AppendTable(text, rows);
+    }
+
+    /// <summary>
+    /// Errors, lost and leaked fail every row; the throughput and p95 targets only the rows of the setting the
+    /// product ships (<paramref name="checkTargets"/>), the other setting is shown for its cost.
+    /// </summary>
+    private static ComparisonRow Compare(int n, string synchronous, string phase, PhaseResult? app, PhaseResult? ceiling, bool checkTargets)
     {
         var ratio = app is not null && ceiling is { RequestsPerSecond: > 0 } ? Math.Round(app.RequestsPerSecond / ceiling.RequestsPerSecond, 3) : (double?)null;
-        var (minRatio, maxP95) = Targets.For(phase);
+        var (minRatio, maxP95) = checkTargets ? Targets.For(phase) : (null, null);
         string result;
         if (app is null)
         {
@@ -290,14 +337,15 @@ internal static class Report
         }
 
         return new ComparisonRow(
-            n, phase, app?.RequestsPerSecond, ceiling?.RequestsPerSecond, ratio, Targets.Describe(phase), app?.Latency, ceiling?.Latency,
+            n, synchronous, phase, app?.RequestsPerSecond, ceiling?.RequestsPerSecond, ratio, checkTargets ? Targets.Describe(phase) : "-", app?.Latency, ceiling?.Latency,
             app?.Errors, app?.Lost, app?.Leaked, app?.ServerCpuMsPerRequest, ceiling?.ServerCpuMsPerRequest, app?.PeakRssMb,
             ceiling is null ? null : ceiling.Errors + ceiling.Lost + ceiling.Leaked + (ceiling.TimedOut ? 1 : 0), result);
     }
 
     private static void AddChecks(BenchReport report)
     {
-        var app = report.Results.Where(r => r.Target == "app").ToList();
+        var verdict = SyncSettings.Verdict(report.Synchronous);
+        var app = report.Results.Where(r => r.Target == "app" && r.Synchronous == verdict).ToList();
         if (app.Count == 0)
         {
             return;

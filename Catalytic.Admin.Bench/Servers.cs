@@ -85,7 +85,7 @@ internal static class Servers
     /// A fresh database in <paramref name="folder"/>; team, SSO and SCIM token through the app's own admin CLI
     /// (the same services as the pages); then the app itself on a free loopback port.
     /// </summary>
-    public static async Task<ServerUnderTest> StartAppAsync(string appFolder, string folder, Uri issuer, Action<string> log, CancellationToken ct)
+    public static async Task<ServerUnderTest> StartAppAsync(string appFolder, string folder, Uri issuer, string synchronous, Action<string> log, CancellationToken ct)
     {
         var dll = Path.Combine(appFolder, "Catalytic.Admin.dll");
         if (!File.Exists(dll))
@@ -100,10 +100,14 @@ internal static class Servers
         environment["DOTNET_ENVIRONMENT"] = "Production";
         environment["Catalytic__Database__Provider"] = "Sqlite";
         environment["Catalytic__Database__ConnectionString"] = $"Data Source={Path.Combine(folder, "catalytic-admin.db")}";
+        // Catalytic:Database:Synchronous binds to the app's SqliteSynchronous enum (Full, Normal).
+        environment["Catalytic__Database__Synchronous"] = synchronous == SyncSettings.Full ? "Full" : "Normal";
         environment["Catalytic__PublicBaseUrl"] = $"http://127.0.0.1:{port}";
         // One token at concurrency 16 makes thousands of requests a second, far beyond an IdP: the per-token limit is
         // off so the benchmark measures the endpoint, not the throttle.
         environment["Catalytic__Scim__RateLimit__PermitsPerSecond"] = "0";
+        // The bench's OIDC discovery document is served on 127.0.0.1, which a production app refuses by default.
+        environment["Catalytic__Sso__AllowPrivateNetworkIssuers"] = "true";
         environment["Urls"] = $"http://127.0.0.1:{port}";
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         environment["Logging__LogLevel__Default"] = "Warning";

@@ -42,8 +42,8 @@ internal enum CeilingFilterAttribute
 /// <summary>
 /// Raw Microsoft.Data.Sqlite over one WAL file: unique indexes on (team, normalised userName) and
 /// (team, normalised email), prepared statements kept per connection, one writer at a time (readers never
-/// wait for it), one implicit transaction per write. Durability as the app's: synchronous=NORMAL in WAL by default
-/// (the bench's --ceiling-synchronous changes it).
+/// wait for it), one implicit transaction per write. Durability as the app's: WAL with the bench's --synchronous
+/// (FULL or NORMAL), the same setting the app runs with.
 /// </summary>
 internal sealed class CeilingStore : IDisposable
 {

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Catalytic.Admin.Cli;
 using Catalytic.Admin.Scim;
+using Catalytic.Admin.Sso;
 using Catalytic.Admin.Teams;
 using Catalytic.Admin.Tests.Infrastructure;
 
 namespace Catalytic.Admin.Tests.Cli;
 
 /// <summary>The admin CLI through the same services as the pages; one test runs the real executable.</summary>
-public sealed class AdminCliTests : IAsyncLifetime
+public sealed class AdminCliTests(TestIdentityProvider idp) : IAsyncLifetime
 {
     private readonly AppFactory app = new();
 
@@ -328,6 +329,33 @@ public sealed class AdminCliTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// An operator's first steps on a new install: the executable's database has no Data Protection key yet when
+    /// <c>sso set</c> encrypts the client secret (the web host would have made one at start-up).
+    /// </summary>
+    [Fact]
+    public async Task Executable_SetupThenSsoSetThenScimEnable_OnAFreshDatabase()
+    {
+        var folder = Directory.CreateTempSubdirectory("catalytic-cli-").FullName;
+        try
+        {
+            var db = Path.Combine(folder, "cli.db");
+            Assert.Equal(0, (await RunExecutableAsync(db, "admin", "setup", "--team", "acme", "--team-name", "Acme", "--admin", "erika")).Exit);
+
+            var (exit, _, error) = await RunExecutableAsync(db, "admin", "sso", "set", "--team", "acme", "--issuer", idp.Issuer, "--client-id", "catalytic-cli");
+            Assert.True(exit == 0, error);
+
+            (exit, var output, error) = await RunExecutableAsync(db, "admin", "scim", "enable", "--team", "acme");
+            Assert.True(exit == 0, error);
+            Assert.Contains("token=", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task<(int Exit, string Out, string Err)> RunExecutableAsync(string databasePath, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -344,6 +372,8 @@ public sealed class AdminCliTests : IAsyncLifetime
 
         start.Environment["Catalytic__Database__ConnectionString"] = $"Data Source={databasePath}";
         start.Environment[AdminCli.AdminPasswordVariable] = "a-long-enough-password";
+        start.Environment[AdminCli.ClientSecretVariable] = "a-client-secret";
+        start.Environment[SsoHttp.AllowPrivateNetworkIssuersKey.Replace(":", "__", StringComparison.Ordinal)] = "true"; // the test provider is on 127.0.0.1
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -112,6 +112,10 @@ public sealed class SsoConnectionService(
             return new Dictionary<string, string> { ["issuer"] = discoveryError };
         }
 
+        // Before the transaction: on a database without a Data Protection key yet (the CLI right after setup; the web
+        // host makes one at start-up) Protect writes the first key through its own context, which would wait on this
+        // transaction's write lock until the busy timeout.
+        var protectedSecret = string.IsNullOrEmpty(input.ClientSecret) ? null : protector.Protect(input.ClientSecret);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (existing is null)
@@ -138,9 +142,9 @@ public sealed class SsoConnectionService(
         existing.UniqueIdClaim = claim;
         existing.VerifiedAt = now;
         existing.UpdatedAt = now;
-        if (!string.IsNullOrEmpty(input.ClientSecret))
+        if (protectedSecret is not null)
         {
-            existing.ProtectedClientSecret = protector.Protect(input.ClientSecret);
+            existing.ProtectedClientSecret = protectedSecret;
         }
 
         await db.SaveChangesAsync(ct);
