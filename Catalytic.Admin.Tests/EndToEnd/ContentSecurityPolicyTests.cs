@@ -32,6 +32,8 @@ public sealed class ContentSecurityPolicyTests(TestIdentityProvider idp, Browser
     {
         var team = await app.CreateTeamAsync("acme");
         await app.ConnectSsoAsync(team, idp, baseUrl);
+        // SSO signs in provisioned members only: the local admin is a password (break-glass) account.
+        await app.CreateUserAsync(team, "dana", Catalytic.Admin.Users.UserSource.Idp);
         await using var context = await browsers.NewContextAsync();
         await context.AddInitScriptAsync(ReportViolations);
         var page = await context.NewPageAsync();
@@ -68,11 +70,11 @@ public sealed class ContentSecurityPolicyTests(TestIdentityProvider idp, Browser
         // SSO: a link to the app's challenge, a redirect to the provider, the provider's redirect back.
         await page.ClickAsync("[data-testid=sso-sign-in]");
         await page.WaitForURLAsync(url => url.StartsWith(idp.Issuer, StringComparison.Ordinal));
-        await page.FillAsync("#username", team.AdminUserName);
+        await page.FillAsync("#username", "dana");
         await page.ClickAsync("#sign-in");
         await page.WaitForURLAsync(url => url.StartsWith(baseUrl + "/", StringComparison.Ordinal) && !url.Contains("/login", StringComparison.Ordinal));
         await FirstRunToScimTests.WaitUntilInteractiveAsync(page);
-        await Expect(page.Locator("[data-testid=signed-in-as]")).ToHaveTextAsync(team.AdminUserName);
+        await Expect(page.Locator("[data-testid=signed-in-as]")).ToHaveTextAsync("dana");
 
         Assert.DoesNotContain(console, line => line.Contains("CSP violation", StringComparison.Ordinal)
             || line.Contains("Refused to", StringComparison.Ordinal)

@@ -120,6 +120,7 @@ public sealed class CrashConsistencyTests(TestIdentityProvider idp) : IAsyncLife
         start.Environment["Catalytic__Database__ConnectionString"] = $"Data Source={DatabasePath}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Catalytic__Sso__AllowPrivateNetworkIssuers"] = "true"; // the test's provider is on loopback
+        start.Environment["Catalytic__Scim__RateLimit__PermitsPerSecond"] = "0"; // the load is far above an IdP's
         start.Environment[AdminCli.AdminPasswordVariable] = Password;
         start.Environment[AdminCli.ClientSecretVariable] = "crash-test-secret";
         return start;

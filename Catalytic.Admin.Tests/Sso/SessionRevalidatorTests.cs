@@ -133,7 +133,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
         using var revalidator = await SignedInAsync(member, session: session);
         var ended = WaitForSignOut(revalidator);
 
-        Assert.True(await Sessions.RevokeAsync(team.Id, session, Ct));
+        Assert.True(await Sessions.RevokeAsync(team.Id, session, ct: Ct));
 
         Assert.False((await ended.WaitAsync(Within, Ct)).User.Identity?.IsAuthenticated);
     }
@@ -145,7 +145,7 @@ public sealed class SessionRevalidatorTests : IAsyncLifetime
         var other = await StartSessionAsync(member);
         var ended = WaitForSignOut(revalidator);
 
-        Assert.True(await Sessions.RevokeAsync(team.Id, other, Ct));
+        Assert.True(await Sessions.RevokeAsync(team.Id, other, ct: Ct));
         await Task.Delay(300, Ct);
 
         Assert.False(ended.IsCompleted);

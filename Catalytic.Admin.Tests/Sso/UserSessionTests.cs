@@ -69,12 +69,12 @@ public sealed class UserSessionTests : IAsyncLifetime
         var admin = await AdminAsync();
         Assert.Equal(2, (await Sessions.ListActiveAsync(acme.Id, admin.Id, Ct)).Count);
 
-        Assert.True(await Sessions.RevokeAsync(acme.Id, SessionIdOf(secondCookie), Ct));
+        Assert.True(await Sessions.RevokeAsync(acme.Id, SessionIdOf(secondCookie), ct: Ct));
 
         Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/admin", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await second.GetAsync("/admin", Ct)).StatusCode);
         Assert.Equal(SessionIdOf(firstCookie), Assert.Single(await Sessions.ListActiveAsync(acme.Id, admin.Id, Ct)).Id);
-        Assert.False(await Sessions.RevokeAsync(acme.Id, SessionIdOf(secondCookie), Ct));
+        Assert.False(await Sessions.RevokeAsync(acme.Id, SessionIdOf(secondCookie), ct: Ct));
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class UserSessionTests : IAsyncLifetime
 
         // Acme's admin panel asks with acme's team id and globex's ids: nothing is seen or ended.
         Assert.Empty(await Sessions.ListActiveAsync(acme.Id, theirAdmin.Id, Ct));
-        Assert.False(await Sessions.RevokeAsync(acme.Id, theirs.Id, Ct));
+        Assert.False(await Sessions.RevokeAsync(acme.Id, theirs.Id, ct: Ct));
         Assert.Equal(0, await Sessions.RevokeAllAsync(acme.Id, theirAdmin.Id, Ct));
         Assert.False(await Sessions.IsActiveAsync(acme.Id, theirAdmin.Id, theirs.Id, touch: false, Ct));
 
@@ -191,10 +191,10 @@ public sealed class UserSessionTests : IAsyncLifetime
         var admin = await AdminAsync();
         var revokedLongAgo = await Sessions.StartAsync(acme.Id, admin.Id, AuthSetup.PasswordMethod, null, null, Ct);
         var expiredLongAgo = await Sessions.StartAsync(acme.Id, admin.Id, AuthSetup.PasswordMethod, null, null, Ct);
-        Assert.True(await Sessions.RevokeAsync(acme.Id, revokedLongAgo.Id, Ct));
+        Assert.True(await Sessions.RevokeAsync(acme.Id, revokedLongAgo.Id, ct: Ct));
         app.Clock.Advance(UserSessions.KeepEnded + UserSessions.Lifetime + TimeSpan.FromHours(1));
         var revokedToday = await Sessions.StartAsync(acme.Id, admin.Id, AuthSetup.PasswordMethod, null, null, Ct);
-        Assert.True(await Sessions.RevokeAsync(acme.Id, revokedToday.Id, Ct));
+        Assert.True(await Sessions.RevokeAsync(acme.Id, revokedToday.Id, ct: Ct));
         var open = await Sessions.StartAsync(acme.Id, admin.Id, AuthSetup.PasswordMethod, null, null, Ct);
 
         Assert.Equal(2, await Sessions.PruneAsync(Ct));

@@ -50,7 +50,7 @@ public static class AuthEndpoints
         // Ended server-side first: a copy of the cookie must not outlive the sign-out.
         if (context.User.TeamId() is { } teamId && context.User.SessionId() is { } sessionId)
         {
-            await sessions.RevokeAsync(teamId, sessionId, context.RequestAborted);
+            await sessions.RevokeAsync(teamId, sessionId, notifyPages: false, context.RequestAborted);
         }
 
         await context.SignOutAsync(AuthSetup.CookieScheme);

@@ -104,8 +104,13 @@ public sealed class UserSessions : BackgroundService
             .ToListAsync(ct);
     }
 
-    /// <summary>Ends one session of the team; false when the team has no such open session.</summary>
-    public async Task<bool> RevokeAsync(Guid teamId, Guid sessionId, CancellationToken ct = default)
+    /// <summary>
+    /// Ends one session of the team; false when the team has no such open session. Open pages of the session end at
+    /// once, unless <paramref name="notifyPages"/> is false: a sign-out, whose own page is already on its way to the
+    /// sign-in page (ended at once, its circuit would redirect the browser first and cancel that navigation); other
+    /// pages of that session end at their next periodic check.
+    /// </summary>
+    public async Task<bool> RevokeAsync(Guid teamId, Guid sessionId, bool notifyPages = true, CancellationToken ct = default)
     {
         var now = Now;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -118,7 +123,7 @@ public sealed class UserSessions : BackgroundService
 
         var ended = await db.UserSessions.Where(s => s.TeamId == teamId && s.Id == sessionId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
-        if (ended > 0)
+        if (ended > 0 && notifyPages)
         {
             Changed?.Invoke(new SessionChange(teamId, userId.Value, Ended: true));
         }

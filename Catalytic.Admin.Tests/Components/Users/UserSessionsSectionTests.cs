@@ -22,7 +22,7 @@ public sealed class UserSessionsSectionTests : UsersPageTestBase
         await Sessions.StartAsync(Team.Id, dana.Id, AuthSetup.SsoMethod, "198.51.100.4", FirefoxOnLinux, Ct);
         await Sessions.StartAsync(Team.Id, erin.Id, AuthSetup.SsoMethod, "203.0.113.9", null, Ct);
         var ended = await Sessions.StartAsync(Team.Id, dana.Id, AuthSetup.SsoMethod, "203.0.113.99", null, Ct);
-        Assert.True(await Sessions.RevokeAsync(Team.Id, ended.Id, Ct));
+        Assert.True(await Sessions.RevokeAsync(Team.Id, ended.Id, ct: Ct));
         App.Clock.Advance(TimeSpan.FromMinutes(10));
         var page = RenderPage();
 
